@@ -1,0 +1,7 @@
+// The command table: one import and one entry per command that works. `anvil --help`
+// lists exactly these, in this order.
+
+import type { Command } from './command.js';
+
+export const COMMANDS: Command[] = [
+];
