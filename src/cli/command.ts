@@ -35,13 +35,13 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
 }
 
-/** Renders rows as an aligned plain-text table. */
-export function table(rows: string[][], header?: string[]): string {
+/** Renders rows as an aligned plain-text table, each line prefixed with `indent`. */
+export function table(rows: string[][], header?: string[], indent = ''): string {
   const all = header ? [header, ...rows] : rows;
   const widths: number[] = [];
   for (const r of all) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
-  const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd();
+  const line = (r: string[]) => indent + r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd();
   const out = all.map(line);
-  if (header) out.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  if (header) out.splice(1, 0, indent + widths.map((w) => '-'.repeat(w)).join('  '));
   return out.join('\n');
 }

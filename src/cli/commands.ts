@@ -2,6 +2,8 @@
 // lists exactly these, in this order.
 
 import type { Command } from './command.js';
+import { planCommand } from './plan.js';
 
 export const COMMANDS: Command[] = [
+  planCommand,
 ];
