@@ -3,7 +3,9 @@
 
 import type { Command } from './command.js';
 import { planCommand } from './plan.js';
+import { tokenizerCommand } from './tokenizer.js';
 
 export const COMMANDS: Command[] = [
   planCommand,
+  tokenizerCommand,
 ];
