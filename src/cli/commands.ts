@@ -3,9 +3,11 @@
 
 import type { Command } from './command.js';
 import { planCommand } from './plan.js';
+import { dataCommand } from './data.js';
 import { tokenizerCommand } from './tokenizer.js';
 
 export const COMMANDS: Command[] = [
   planCommand,
+  dataCommand,
   tokenizerCommand,
 ];

@@ -1,0 +1,170 @@
+// Step 2 of a run: deduplication across all units of all shards. Exact duplicates share
+// the 64-bit hash of their normalised text; near duplicates share at least one MinHash
+// band key (LSH). Band by band, keys from every unit's signature file are sorted and equal
+// keys join their documents in a union-find; each cluster keeps its smallest document key
+// (earliest file, then earliest record), so the result is the same whatever the number of
+// shards or threads. Memory per band pass: 16 bytes per candidate document.
+
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { layout } from './layout.js';
+import { sigWords } from './unit.js';
+import { docId } from './doc.js';
+import { InputError } from '../util/errors.js';
+
+/** A removed document: its record, kind, and the kept document of its cluster. */
+export type Removal = [record: number, kind: 'exact' | 'near', keptUnit: number, keptRecord: number];
+
+export interface DedupResult {
+  /** Removals per unit (unit index as string key), sorted by record. */
+  removed: Record<string, Removal[]>;
+  exact: number;
+  near: number;
+  clusters: number;
+  /** Up to 10 clusters (kept id first) for the report. */
+  examples: { kept: string; removed: string[]; kind: 'exact' | 'near' }[];
+}
+
+const KEY_SCALE = 2 ** 32;
+const keyOf = (unit: number, record: number) => unit * KEY_SCALE + record;
+const unitOf = (key: number) => Math.floor(key / KEY_SCALE);
+const recordOf = (key: number) => key % KEY_SCALE;
+
+/** Calls fn(record, words) for every signature row of a unit, reading in blocks. */
+function eachRow(path: string, words: number, fn: (row: Uint32Array) => void): void {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const rowBytes = words * 4;
+    if (size % rowBytes !== 0) throw new InputError(`signature file size ${size} is not a multiple of ${rowBytes}`, path);
+    const rowsPerBlock = 4096;
+    const buf = new Uint32Array(rowsPerBlock * words);
+    const bytes = new Uint8Array(buf.buffer);
+    for (let pos = 0; pos < size; ) {
+      const want = Math.min(bytes.length, size - pos);
+      let got = 0;
+      while (got < want) got += readSync(fd, bytes, got, want - got, pos + got);
+      for (let r = 0; r < want / rowBytes; r++) fn(buf.subarray(r * words, (r + 1) * words));
+      pos += want;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+class UnionFind {
+  private parent = new Map<number, number>();
+  find(x: number): number {
+    let r = x;
+    for (let p = this.parent.get(r); p !== undefined && p !== r; p = this.parent.get(r)) r = p;
+    // Path compression.
+    for (let y = x; y !== r; ) {
+      const p = this.parent.get(y)!;
+      this.parent.set(y, r);
+      y = p;
+    }
+    return r;
+  }
+  /** Joins two sets; the smaller key becomes the root. */
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return;
+    if (!this.parent.has(ra)) this.parent.set(ra, ra);
+    if (!this.parent.has(rb)) this.parent.set(rb, rb);
+    if (ra < rb) this.parent.set(rb, ra);
+    else this.parent.set(ra, rb);
+  }
+  keys(): IterableIterator<number> {
+    return this.parent.keys();
+  }
+}
+
+/** Runs deduplication over the signature files of the given units (ascending). */
+export function dedupUnits(out: string, units: number[], opts: { bands: number; exact: boolean; near: boolean }): DedupResult {
+  const words = sigWords(opts.bands);
+  const removed = new Map<number, { kind: 'exact' | 'near'; keep: number }>();
+  let total = 0;
+  // Exact: the first document (smallest key) with a hash keeps it.
+  const firstByHash = new Map<number, number>();
+  for (const u of units) {
+    eachRow(layout.signatures(out, u), words, (row) => {
+      total++;
+      if (!opts.exact) return;
+      const h = row[1]! * 0x200000 + (row[2]! & 0x1fffff);
+      const key = keyOf(u, row[0]!);
+      const first = firstByHash.get(h);
+      if (first === undefined) firstByHash.set(h, key);
+      else removed.set(key, { kind: 'exact', keep: first });
+    });
+  }
+  firstByHash.clear();
+
+  const uf = new UnionFind();
+  if (opts.near) {
+    const hi = new Uint32Array(total);
+    const lo = new Uint32Array(total);
+    const keys = new Float64Array(total);
+    const order = new Uint32Array(total);
+    for (let b = 0; b < opts.bands; b++) {
+      let n = 0;
+      for (const u of units) {
+        eachRow(layout.signatures(out, u), words, (row) => {
+          const key = keyOf(u, row[0]!);
+          if (removed.has(key)) return;
+          hi[n] = row[3 + 2 * b]!;
+          lo[n] = row[4 + 2 * b]!;
+          keys[n] = key;
+          n++;
+        });
+      }
+      const idx = order.subarray(0, n);
+      for (let i = 0; i < n; i++) idx[i] = i;
+      idx.sort((x, y) => hi[x]! - hi[y]! || lo[x]! - lo[y]! || keys[x]! - keys[y]!);
+      for (let i = 1; i < n; i++) {
+        const a = idx[i - 1]!;
+        const c = idx[i]!;
+        if (hi[a] === hi[c] && lo[a] === lo[c]) uf.union(keys[a]!, keys[c]!);
+      }
+    }
+  }
+  const clusterMembers = new Map<number, number[]>();
+  for (const k of uf.keys()) {
+    const r = uf.find(k);
+    if (r === k) continue;
+    removed.set(k, { kind: 'near', keep: r });
+    let m = clusterMembers.get(r);
+    if (!m) clusterMembers.set(r, (m = []));
+    m.push(k);
+  }
+  const exactClusters = new Map<number, number[]>();
+  for (const [k, v] of removed) {
+    if (v.kind !== 'exact') continue;
+    // An exact duplicate of a document that is itself a near duplicate points at the cluster's keeper.
+    const keep = opts.near ? uf.find(v.keep) : v.keep;
+    v.keep = keep;
+    let m = exactClusters.get(keep);
+    if (!m) exactClusters.set(keep, (m = []));
+    m.push(k);
+  }
+
+  const result: DedupResult = { removed: {}, exact: 0, near: 0, clusters: 0, examples: [] };
+  const sorted = [...removed.entries()].sort((a, b) => a[0] - b[0]);
+  for (const [k, v] of sorted) {
+    const u = String(unitOf(k));
+    (result.removed[u] ??= []).push([recordOf(k), v.kind, unitOf(v.keep), recordOf(v.keep)]);
+    if (v.kind === 'exact') result.exact++;
+    else result.near++;
+  }
+  const roots = new Set([...clusterMembers.keys(), ...exactClusters.keys()]);
+  result.clusters = roots.size;
+  const rootList = [...roots].sort((a, b) => a - b);
+  for (const r of rootList.slice(0, 10)) {
+    const members = [...(clusterMembers.get(r) ?? []), ...(exactClusters.get(r) ?? [])].sort((a, b) => a - b);
+    result.examples.push({
+      kept: docId(unitOf(r), recordOf(r)),
+      removed: members.slice(0, 20).map((k) => docId(unitOf(k), recordOf(k))),
+      kind: clusterMembers.has(r) ? 'near' : 'exact',
+    });
+  }
+  return result;
+}

@@ -1,0 +1,26 @@
+// Fast non-cryptographic hashing for deduplication: murmur3's 32-bit finaliser and a
+// seeded 32-bit string hash over UTF-16 code units (two seeds give 64 bits). Written here so that
+// shingle hashing costs a few integer ops per character and no allocation.
+
+/** murmur3 fmix32: a bijective avalanche on 32 bits. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** 32-bit hash of s[start, end) with a seed (murmur3-style mixing per code unit). */
+export function hashRange(s: string, start: number, end: number, seed = 0): number {
+  let h = seed ^ 0x9747b28c;
+  for (let i = start; i < end; i++) {
+    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  return fmix32(h ^ (end - start));
+}

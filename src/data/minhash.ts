@@ -1,0 +1,150 @@
+// MinHash signatures and LSH band keys (datatrove's scheme: shingles of 5 words, 14
+// bands x 8 rows = 112 hashes by default; character n-grams for Chinese, as NeMo-Curator
+// and data-juicer advise, because Chinese has no spaces between words).
+// Dimensions: P = bands * rows permutations; a signature is P uint32 minima.
+
+import { fmix32, hashRange } from './hash.js';
+
+export interface MinHashConfig {
+  bands: number;
+  rows: number;
+  /** Words per shingle for spaced languages. */
+  wordNgram: number;
+  /** Characters per shingle for unspaced scripts (zh, ja, th...). */
+  charNgram: number;
+  seed: number;
+}
+
+export const MINHASH_DEFAULTS: MinHashConfig = { bands: 14, rows: 8, wordNgram: 5, charNgram: 5, seed: 1 };
+
+/** Languages shingled by characters, not words. */
+export const UNSPACED = new Set(['zh', 'ja', 'th', 'lo', 'km', 'my', 'bo']);
+
+/**
+ * Precomputed odd multipliers and offsets of the P universal hash functions
+ * h_i(x) = a_i * x + b_i (mod 2^32), applied to a well-mixed 32-bit shingle hash.
+ */
+export class MinHasher {
+  readonly perms: number;
+  private readonly a: Int32Array; // (P)
+  private readonly b: Int32Array; // (P)
+  private readonly sig: Int32Array; // (P) scratch, reused per document
+
+  constructor(readonly cfg: MinHashConfig) {
+    this.perms = cfg.bands * cfg.rows;
+    this.a = new Int32Array(this.perms);
+    this.b = new Int32Array(this.perms);
+    this.sig = new Int32Array(this.perms);
+    let s = fmix32(cfg.seed + 0x51ed270b);
+    for (let i = 0; i < this.perms; i++) {
+      s = fmix32(s + 0x9e3779b9);
+      this.a[i] = s | 1;
+      s = fmix32(s + 0x9e3779b9);
+      this.b[i] = s;
+    }
+  }
+
+  /**
+   * Shingle hashes of a text: lower-cased, digits folded to 0, punctuation dropped
+   * (datatrove's simplify_text), then word n-grams or character n-grams.
+   */
+  shingles(text: string, lang: string | undefined): Uint32Array {
+    const simple = text.toLowerCase().replace(/\p{Nd}/gu, '0');
+    if (lang !== undefined && UNSPACED.has(lang)) {
+      const chars = simple.replace(/[^\p{L}\p{N}]+/gu, '');
+      const n = this.cfg.charNgram;
+      const count = Math.max(1, chars.length - n + 1);
+      const out = new Uint32Array(count);
+      for (let i = 0; i < count; i++) out[i] = hashRange(chars, i, Math.min(chars.length, i + n), 17);
+      return out;
+    }
+    const words = simple.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+    const wh = new Uint32Array(words.length);
+    for (let i = 0; i < words.length; i++) wh[i] = hashRange(words[i]!, 0, words[i]!.length, 31);
+    const n = this.cfg.wordNgram;
+    const count = Math.max(1, words.length - n + 1);
+    const out = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+      let h = 0x2545f491 ^ Math.min(n, words.length - i);
+      for (let j = i; j < Math.min(words.length, i + n); j++) h = fmix32(Math.imul(h, 0x01000193) ^ wh[j]!);
+      out[i] = h;
+    }
+    return out;
+  }
+
+  /**
+   * The signature (P minima) of a set of shingle hashes; the array is reused per call.
+   * Values are kept as int32 with the sign bit flipped, so that signed comparison orders
+   * them as unsigned and V8 never leaves 32-bit integer arithmetic.
+   */
+  signature(shingles: Uint32Array): Int32Array {
+    const sig = this.sig;
+    sig.fill(0x7fffffff);
+    const a = this.a;
+    const b = this.b;
+    const P = this.perms;
+    const n = shingles.length;
+    let k = 0;
+    // Four shingles per pass over the permutations: a, b and sig are loaded once per four.
+    for (; k + 4 <= n; k += 4) {
+      const x0 = shingles[k]! | 0;
+      const x1 = shingles[k + 1]! | 0;
+      const x2 = shingles[k + 2]! | 0;
+      const x3 = shingles[k + 3]! | 0;
+      for (let i = 0; i < P; i++) {
+        const ai = a[i]!;
+        const bi = b[i]! ^ 0x80000000;
+        let m = sig[i]!;
+        const v0 = (Math.imul(ai, x0) + bi) | 0;
+        const v1 = (Math.imul(ai, x1) + bi) | 0;
+        const v2 = (Math.imul(ai, x2) + bi) | 0;
+        const v3 = (Math.imul(ai, x3) + bi) | 0;
+        if (v0 < m) m = v0;
+        if (v1 < m) m = v1;
+        if (v2 < m) m = v2;
+        if (v3 < m) m = v3;
+        sig[i] = m;
+      }
+    }
+    for (; k < n; k++) {
+      const x = shingles[k]! | 0;
+      for (let i = 0; i < P; i++) {
+        const v = (Math.imul(a[i]!, x) + (b[i]! ^ 0x80000000)) | 0;
+        if (v < sig[i]!) sig[i] = v;
+      }
+    }
+    return sig;
+  }
+
+  /**
+   * Band keys: for each of the B bands, a 64-bit hash of its R minima, as two uint32 lanes.
+   * Returns (B, 2).
+   */
+  bandKeys(sig: Int32Array, out = new Uint32Array(this.cfg.bands * 2)): Uint32Array {
+    const R = this.cfg.rows;
+    for (let band = 0; band < this.cfg.bands; band++) {
+      let h1 = 0x3c6ef372 ^ band;
+      let h2 = 0xa54ff53a ^ band;
+      for (let r = 0; r < R; r++) {
+        const v = sig[band * R + r]!;
+        h1 = fmix32(Math.imul(h1, 0x01000193) ^ v);
+        h2 = fmix32((h2 + Math.imul(v, 0x27d4eb2f)) ^ (h2 >>> 15));
+      }
+      out[band * 2] = h1;
+      out[band * 2 + 1] = h2;
+    }
+    return out;
+  }
+}
+
+/** Estimated Jaccard similarity of two signatures (fraction of equal minima). */
+export function estimateJaccard(a: Int32Array, b: Int32Array): number {
+  let eq = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) eq++;
+  return eq / a.length;
+}
+
+/** Probability that a pair with Jaccard s shares at least one band: 1 - (1 - s^R)^B. */
+export function pairCandidateProbability(s: number, bands: number, rows: number): number {
+  return 1 - (1 - s ** rows) ** bands;
+}

@@ -1,0 +1,236 @@
+// Personal data and secrets, replaced with typed placeholders (<EMAIL>, <PHONE>...).
+// Only validated patterns are redacted: cards pass Luhn and a known issuer prefix, IBANs
+// pass mod 97 with their country's length, Chinese resident ids pass the GB 11643
+// checksum and a real birth date, SSNs avoid never-issued ranges, IPs must be globally
+// routable, Chinese mobiles need +86 or a nearby phone word. Order numbers, timestamps,
+// version strings and documentation addresses are left alone.
+
+import { isIPv4, isIPv6 } from 'node:net';
+
+export type PiiType = 'EMAIL' | 'PHONE' | 'IP_ADDRESS' | 'CREDIT_CARD' | 'IBAN' | 'CN_ID' | 'US_SSN' | 'PRIVATE_KEY' | 'ACCESS_KEY' | 'TOKEN';
+
+export const PII_TYPES: PiiType[] = ['PRIVATE_KEY', 'ACCESS_KEY', 'TOKEN', 'EMAIL', 'IBAN', 'CN_ID', 'CREDIT_CARD', 'US_SSN', 'PHONE', 'IP_ADDRESS'];
+
+interface Detector {
+  type: PiiType;
+  re: RegExp;
+  /**
+   * Extra validation of a match: false to skip it, true to redact it whole, or a number
+   * of characters to redact from its start (when the pattern can over-reach).
+   */
+  valid?: (m: RegExpExecArray, text: string) => boolean | number;
+  /** The part to replace, when not the whole match (e.g. keep a "key=" prefix). */
+  group?: number;
+  /** A substring every match contains: texts without it skip the regex scan. */
+  hint?: string;
+}
+
+// ---- validators -------------------------------------------------------------------
+
+/** Luhn checksum over the digits of s. */
+export function luhn(s: string): boolean {
+  const d = s.replace(/\D/g, '');
+  let sum = 0;
+  for (let i = 0; i < d.length; i++) {
+    let x = d.charCodeAt(d.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      x *= 2;
+      if (x > 9) x -= 9;
+    }
+    sum += x;
+  }
+  return d.length > 0 && sum % 10 === 0;
+}
+
+function cardIssuer(d: string): boolean {
+  const n2 = Number(d.slice(0, 2));
+  const n4 = Number(d.slice(0, 4));
+  const n3 = Number(d.slice(0, 3));
+  if (d[0] === '4') return d.length === 13 || d.length === 16 || d.length === 19; // Visa
+  if ((n2 >= 51 && n2 <= 55) || (n4 >= 2221 && n4 <= 2720)) return d.length === 16; // Mastercard
+  if (n2 === 34 || n2 === 37) return d.length === 15; // Amex
+  if (n4 === 6011 || n2 === 65 || (n3 >= 644 && n3 <= 649)) return d.length >= 16; // Discover
+  if (n2 === 62) return d.length >= 16; // UnionPay
+  if (n4 >= 3528 && n4 <= 3589) return d.length >= 16; // JCB
+  if (n2 === 36 || n2 === 38 || (n3 >= 300 && n3 <= 305)) return d.length === 14; // Diners
+  return false;
+}
+
+// IBAN lengths by country (ISO 13616 registry, common countries).
+const IBAN_LENGTH: Record<string, number> = {
+  AD: 24, AE: 23, AT: 20, BE: 16, BG: 22, BH: 22, BR: 29, CH: 21, CY: 28, CZ: 24, DE: 22, DK: 18, EE: 20, ES: 24,
+  FI: 18, FR: 27, GB: 22, GI: 23, GR: 27, HR: 21, HU: 28, IE: 22, IL: 23, IS: 26, IT: 27, KW: 30, KZ: 20, LB: 28,
+  LI: 21, LT: 20, LU: 20, LV: 21, MC: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PT: 25, QA: 29, RO: 24,
+  RS: 22, SA: 24, SE: 24, SI: 19, SK: 24, SM: 27, TR: 26, UA: 29,
+};
+
+/** IBAN check: known country, its length, and mod 97 == 1. */
+export function validIban(s: string): boolean {
+  const x = s.replace(/ /g, '').toUpperCase();
+  if (IBAN_LENGTH[x.slice(0, 2)] !== x.length) return false;
+  const r = x.slice(4) + x.slice(0, 4);
+  let mod = 0;
+  for (const ch of r) {
+    const v = ch >= 'A' ? ch.charCodeAt(0) - 55 : ch.charCodeAt(0) - 48;
+    mod = v >= 10 ? (mod * 100 + v) % 97 : (mod * 10 + v) % 97;
+  }
+  return mod === 1;
+}
+
+/** Length of the IBAN at the start of a spaced match (0 if none), trimming over-reach. */
+function ibanSpan(s: string): number {
+  const want = IBAN_LENGTH[s.slice(0, 2)];
+  if (want === undefined) return 0;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== ' ') n++;
+    if (n === want) return validIban(s.slice(0, i + 1)) && !/[A-Z0-9]/.test(s[i + 1] ?? '') ? i + 1 : 0;
+  }
+  return 0;
+}
+
+const CN_W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+/** GB 11643 resident identity number: region, a real birth date, checksum. */
+export function validCnId(s: string): boolean {
+  if (!/^[1-8]\d{16}[\dX]$/i.test(s)) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += (s.charCodeAt(i) - 48) * CN_W[i]!;
+  if ('10X98765432'[sum % 11] !== s[17]!.toUpperCase()) return false;
+  const y = Number(s.slice(6, 10));
+  const m = Number(s.slice(10, 12));
+  const d = Number(s.slice(12, 14));
+  if (y < 1900 || y > new Date().getUTCFullYear()) return false;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** US SSN ranges never issued: area 000, 666, 900-999; group 00; serial 0000. */
+export function validSsn(s: string): boolean {
+  const [a, g, n] = s.split('-');
+  const area = Number(a);
+  return area !== 0 && area !== 666 && area < 900 && g !== '00' && n !== '0000';
+}
+
+/** Globally routable IPv4 (Python's ipaddress.is_global, as datatrove uses). */
+export function globalIPv4(s: string): boolean {
+  if (!isIPv4(s)) return false;
+  const [a, b, c] = s.split('.').map(Number) as [number, number, number, number];
+  if (a === 0 || a === 10 || a === 127 || a >= 224) return false;
+  if (a === 100 && b >= 64 && b <= 127) return false; // shared address space
+  if (a === 169 && b === 254) return false;
+  if (a === 172 && b >= 16 && b <= 31) return false;
+  if (a === 192 && b === 168) return false;
+  if (a === 192 && b === 0 && (c === 0 || c === 2)) return false;
+  if (a === 198 && (b === 18 || b === 19)) return false;
+  if (a === 198 && b === 51 && c === 100) return false;
+  if (a === 203 && b === 0 && c === 113) return false;
+  return true;
+}
+
+/** Globally routable IPv6: not loopback, unspecified, link-local, unique-local, multicast or documentation. */
+export function globalIPv6(s: string): boolean {
+  if (!isIPv6(s)) return false;
+  const x = s.toLowerCase();
+  if (x === '::' || x === '::1') return false;
+  if (/^fe[89ab]/.test(x) || /^f[cd]/.test(x) || x.startsWith('ff')) return false;
+  if (/^2001:0?db8:/.test(x)) return false;
+  return true;
+}
+
+const PHONE_CONTEXT = /(?:phone|tel|mobile|cell|call|fax|whatsapp|contact|电话|手机|联系|致电|微信|热线|号码|拨打)/i;
+
+// ---- detectors (order matters: secrets first, then the most specific patterns) -----
+
+const D = '(?<![\\w+])';
+const E = '(?![\\w])';
+
+const DETECTORS: Detector[] = [
+  { type: 'PRIVATE_KEY', hint: '-----BEGIN ', re: /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----[\s\S]*?-----END \1-----/g },
+  { type: 'ACCESS_KEY', re: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/g },
+  { type: 'ACCESS_KEY', hint: 'AIza', re: /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
+  {
+    // An AWS secret key is 40 base64 characters; only with its name nearby.
+    type: 'ACCESS_KEY',
+    re: /(aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
+    group: 2,
+  },
+  { type: 'TOKEN', re: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,})(?!\w)/g },
+  { type: 'TOKEN', hint: 'xox', re: /(?<!\w)xox[baprs]-[A-Za-z0-9-]{10,}/g },
+  { type: 'TOKEN', hint: '_live_', re: /(?<!\w)(?:sk|rk)_live_[0-9A-Za-z]{24,}(?!\w)/g },
+  { type: 'TOKEN', hint: 'sk-', re: /(?<![\w-])sk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}(?![\w-])/g },
+  { type: 'TOKEN', hint: 'eyJ', re: /(?<![\w-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}(?![\w-])/g },
+  { type: 'EMAIL', hint: '@', re: /(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g },
+  {
+    type: 'IBAN',
+    re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Z0-9])/g,
+    valid: (m) => ibanSpan(m[0]),
+  },
+  { type: 'CN_ID', re: new RegExp(`${D}[1-8]\\d{16}[\\dXx]${E}`, 'g'), valid: (m) => validCnId(m[0]) },
+  {
+    type: 'CREDIT_CARD',
+    re: new RegExp(`${D}(?:\\d{4}[ -]?){2,3}\\d{4}(?:\\d{3})?${E}|${D}3[47]\\d{2}[ -]?\\d{6}[ -]?\\d{5}${E}`, 'g'),
+    valid: (m) => {
+      const d = m[0].replace(/\D/g, '');
+      return luhn(d) && cardIssuer(d);
+    },
+  },
+  { type: 'US_SSN', re: new RegExp(`${D}\\d{3}-\\d{2}-\\d{4}${E}`, 'g'), valid: (m) => validSsn(m[0]) },
+  {
+    // Chinese mobiles: 1[3-9] + 9 digits, optionally as 3-4-4; +86/0086 prefix or a phone word nearby.
+    type: 'PHONE',
+    re: /(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)/g,
+    valid: (m, text) => /^(?:\+|00)86/.test(m[0]) || PHONE_CONTEXT.test(text.slice(Math.max(0, m.index - 24), m.index)),
+  },
+  {
+    // International numbers written with a + country code: 8 to 15 digits in groups.
+    type: 'PHONE',
+    re: /(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?!\d)/g,
+    valid: (m) => {
+      const n = m[0].replace(/\D/g, '').length;
+      return n >= 8 && n <= 15;
+    },
+  },
+  {
+    // North American numbers: (NXX) NXX-XXXX or NXX-NXX-XXXX / NXX.NXX.XXXX.
+    type: 'PHONE',
+    re: /(?<![\w-])(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[-.])[2-9]\d{2}[-.]\d{4}(?![\w-])/g,
+  },
+  {
+    type: 'IP_ADDRESS',
+    re: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g,
+    valid: (m, text) => globalIPv4(m[0]) && !/(?:version|ver\.?|v)\s*$/i.test(text.slice(Math.max(0, m.index - 9), m.index)),
+  },
+  {
+    type: 'IP_ADDRESS',
+    hint: ':',
+    re: /(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})(?![\w:])/g,
+    valid: (m) => m[0].split(':').length >= 3 && globalIPv6(m[0]),
+  },
+];
+
+/** Redacts personal data in text; returns the new text and counts per type. */
+export function redactPii(text: string): { text: string; counts: Partial<Record<PiiType, number>> } {
+  const counts: Partial<Record<PiiType, number>> = {};
+  let t = text;
+  for (const d of DETECTORS) {
+    if (d.hint !== undefined && !t.includes(d.hint)) continue;
+    d.re.lastIndex = 0;
+    if (!d.re.test(t)) continue;
+    d.re.lastIndex = 0;
+    let out = '';
+    let last = 0;
+    let m: RegExpExecArray | null;
+    while ((m = d.re.exec(t)) !== null) {
+      const v = d.valid ? d.valid(m, t) : true;
+      if (v === false || v === 0) continue;
+      const start = d.group ? m.index + m[0].indexOf(m[d.group]!) : m.index;
+      const end = d.group ? start + m[d.group]!.length : m.index + (typeof v === 'number' ? v : m[0].length);
+      out += t.slice(last, start) + `<${d.type}>`;
+      last = end;
+      counts[d.type] = (counts[d.type] ?? 0) + 1;
+    }
+    if (last > 0) t = out + t.slice(last);
+  }
+  return { text: t, counts };
+}
