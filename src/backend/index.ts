@@ -1,12 +1,16 @@
-// Backend selection by name. The cpu backend is loaded on demand, so the ref backend works
-// even where the WebAssembly kernels have not been built.
+// Backend selection by name, and `auto`: a real GPU (webgpu), else the native addon, else
+// the WebAssembly cpu backend. Backends load on demand, so the ref backend works even where
+// the WebAssembly kernels, the addon or a GPU are absent.
 
 import { UsageError } from '../util/errors.js';
 import { createRefBackend } from './ref/index.js';
 import type { Backend, BackendName } from './types.js';
 
 /** Names accepted by `createBackend` (and `--backend`). */
-export const BACKENDS: readonly BackendName[] = ['cpu', 'ref', 'native'];
+export const BACKENDS: readonly BackendName[] = ['cpu', 'ref', 'native', 'webgpu'];
+
+/** What `--backend` accepts: a backend name, or `auto`. */
+export type BackendChoice = BackendName | 'auto';
 
 /** Options of `createBackend`. */
 export interface BackendOptions {
@@ -23,9 +27,42 @@ export interface NativeModule {
 }
 const NATIVE_MODULE = './native/index.js';
 
+/** The webgpu backend's module (src/backend/webgpu: WGSL kernels through Dawn). */
+export interface WebGpuModule {
+  createWebGpuBackend(): Promise<Backend>;
+  isWebGpuAvailable(): Promise<{ ok: boolean; reason: string; hardware: boolean }>;
+}
+const WEBGPU_MODULE = './webgpu/index.js';
+
+/**
+ * Resolves `auto` to a backend: webgpu on a real GPU (not a software adapter), else native
+ * where the addon is built, else cpu. `notes` says why the faster ones were passed over.
+ */
+export async function resolveBackend(choice: BackendChoice): Promise<{ name: BackendName; notes: string[] }> {
+  if (choice !== 'auto') {
+    if (!BACKENDS.includes(choice)) throw new UsageError(`unknown backend '${String(choice)}' (known: auto, ${BACKENDS.join(', ')})`);
+    return { name: choice, notes: [] };
+  }
+  const notes: string[] = [];
+  const gpu = await backendAvailable('webgpu');
+  if (gpu.ok && (gpu as { hardware?: boolean }).hardware) return { name: 'webgpu', notes };
+  notes.push(gpu.ok ? 'webgpu: only a software adapter is present' : `webgpu: ${gpu.reason}`);
+  const native = await backendAvailable('native');
+  if (native.ok) return { name: 'native', notes };
+  notes.push(`native: ${native.reason}`);
+  return { name: 'cpu', notes };
+}
+
 /** Whether a backend can be created here, and if not why (for `auto` and skipped tests). */
 export async function backendAvailable(name: BackendName): Promise<{ ok: boolean; reason: string }> {
   if (name === 'ref') return { ok: true, reason: '' };
+  if (name === 'webgpu') {
+    try {
+      return await ((await import(WEBGPU_MODULE)) as WebGpuModule).isWebGpuAvailable();
+    } catch (err) {
+      return { ok: false, reason: `webgpu backend not present: ${(err as Error).message}` };
+    }
+  }
   if (name === 'native') {
     try {
       return ((await import(NATIVE_MODULE)) as NativeModule).isNativeAvailable();
@@ -56,6 +93,10 @@ export async function createBackend(name: BackendName, opts: BackendOptions = {}
       // Loaded by path so that the engine builds while the native backend is absent.
       const mod = (await import(NATIVE_MODULE)) as NativeModule;
       return mod.createNativeBackend({ threads: opts.threads }) as Backend;
+    }
+    case 'webgpu': {
+      const mod = (await import(WEBGPU_MODULE)) as WebGpuModule;
+      return mod.createWebGpuBackend();
     }
     default:
       throw new UsageError(`unknown backend '${String(name)}' (known: ${BACKENDS.join(', ')})`);

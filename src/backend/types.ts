@@ -8,7 +8,7 @@
 
 export type DType = 'f32' | 'bf16' | 'f16' | 'i32' | 'u16';
 
-export type BackendName = 'ref' | 'cpu' | 'native';
+export type BackendName = 'ref' | 'cpu' | 'native' | 'webgpu';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
@@ -145,6 +145,8 @@ export interface Backend<S = unknown> {
   read(s: S, dtype: DType, size: number): HostArray;
   /** Overwrites the values; floats given as numbers are converted to the storage dtype. */
   write(s: S, dtype: DType, data: ArrayLike<number>): void;
+  /** Asynchronous read, for backends that have one (GPU backends; the only read in a browser). */
+  readAsync?(s: S, dtype: DType, size: number): Promise<HostArray>;
   memory(): MemoryStats;
   readonly kernels: KernelTable<S>;
   /** Releases threads and memory. */

@@ -102,6 +102,11 @@ export class Tensor {
 
   /** Values as a Float32Array; works on every backend (GPU backends read back asynchronously). */
   async read(): Promise<Float32Array> {
+    const b = this.engine.backend;
+    if (b.readAsync && this.dtype !== 'i32' && this.dtype !== 'u16') {
+      const v = await b.readAsync(this.handle, this.dtype, this.size);
+      return v instanceof Float32Array ? v : Float32Array.from(v);
+    }
     return this.toArray();
   }
 

@@ -1,0 +1,38 @@
+// The `--backend` and `--threads` flags shared by the commands that compute: parses them,
+// resolves `auto`, says once on stderr why a faster backend was passed over, and opens
+// the engine.
+
+import { BACKENDS, resolveBackend, type BackendChoice } from '../backend/index.js';
+import { createEngine } from '../tensor/index.js';
+import type { Engine } from '../tensor/engine.js';
+import { UsageError } from '../util/errors.js';
+import { parseInteger } from '../util/units.js';
+
+/** Help text for the two flags, aligned like the commands' own. */
+export const BACKEND_HELP =
+  '  --backend NAME         compute backend: cpu (default), native, webgpu, ref, or auto\n' +
+  '                         (a real GPU, else native, else cpu)\n' +
+  '  --threads N            worker threads (default: all cores, or ANVIL_THREADS)';
+
+/** --backend value checked against the engine's backends (default cpu). */
+export function backendFlag(s: string | undefined): BackendChoice {
+  if (s === undefined) return 'cpu';
+  if (s !== 'auto' && !(BACKENDS as readonly string[]).includes(s)) {
+    throw new UsageError(`--backend "${s}" must be one of auto, ${BACKENDS.join(', ')}`);
+  }
+  return s as BackendChoice;
+}
+
+/** --threads value, if given. */
+export function threadsFlag(s: string | undefined): number | undefined {
+  return s === undefined ? undefined : parseInteger(s, '--threads', 1, 256);
+}
+
+/** Opens an engine on the chosen backend; for `auto`, prints which one and why on stderr. */
+export async function openEngine(choice: BackendChoice, threads?: number): Promise<Engine> {
+  const { name, notes } = await resolveBackend(choice);
+  if (choice === 'auto') {
+    process.stderr.write(`anvil: backend auto -> ${name}${notes.length ? ` (${notes.join('; ')})` : ''}\n`);
+  }
+  return createEngine({ backend: name, threads });
+}
