@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['engine', 'tokenizer', 'data', 'train'];
+const BENCHES = ['engine', 'engine-native', 'tokenizer', 'data', 'train', 'webgpu'];
 let failed = 0;
 for (const name of BENCHES) {
   const file = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
