@@ -5,6 +5,40 @@
 
 import { fmix32, hashRange } from './hash.js';
 
+const SURROGATE = /[\ud800-\udfff]/;
+/** Class of a BMP code unit after lower-casing: 0 separator, 1 letter or number, 2 decimal digit. */
+const ND = 2;
+let classTable: Uint8Array | undefined;
+function classes(): Uint8Array {
+  if (classTable) return classTable;
+  const t = new Uint8Array(0x10000);
+  const word = /[\p{L}\p{N}]/u;
+  const digit = /\p{Nd}/u;
+  for (let c = 0; c < 0x10000; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    const ch = String.fromCharCode(c);
+    if (digit.test(ch)) t[c] = ND;
+    else if (word.test(ch)) t[c] = 1;
+  }
+  return (classTable = t);
+}
+
+/** hashRange's per-code-unit step. */
+function mixUnit(h: number, c: number): number {
+  let k = Math.imul(c, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** hashRange over code units in an array. */
+function hashUnits(u: Uint16Array, start: number, end: number, seed: number): number {
+  let h = seed ^ 0x9747b28c;
+  for (let i = start; i < end; i++) h = mixUnit(h, u[i]!);
+  return fmix32(h ^ (end - start));
+}
+
 export interface MinHashConfig {
   bands: number;
   rows: number;
@@ -29,6 +63,8 @@ export class MinHasher {
   private readonly a: Int32Array; // (P)
   private readonly b: Int32Array; // (P)
   private readonly sig: Int32Array; // (P) scratch, reused per document
+  private units = new Uint16Array(0); // scratch: filtered code units (unspaced scripts)
+  private wh = new Uint32Array(0); // scratch: word hashes
 
   constructor(readonly cfg: MinHashConfig) {
     this.perms = cfg.bands * cfg.rows;
@@ -46,9 +82,64 @@ export class MinHasher {
 
   /**
    * Shingle hashes of a text: lower-cased, digits folded to 0, punctuation dropped
-   * (datatrove's simplify_text), then word n-grams or character n-grams.
+   * (datatrove's simplify_text), then word n-grams or character n-grams. One pass over
+   * the code units with a class table, hashing in place; text with surrogate pairs
+   * (astral characters) takes the regex path, shinglesByRegex, which defines the result.
    */
   shingles(text: string, lang: string | undefined): Uint32Array {
+    const lower = text.toLowerCase();
+    if (SURROGATE.test(lower)) return this.shinglesByRegex(text, lang);
+    const cls = classes();
+    const len = lower.length;
+    if (this.units.length < len) this.units = new Uint16Array(Math.max(len, this.units.length * 2));
+    const u = this.units;
+    if (lang !== undefined && UNSPACED.has(lang)) {
+      let m = 0;
+      for (let i = 0; i < len; i++) {
+        const c = lower.charCodeAt(i);
+        const k = cls[c]!;
+        if (k === 0) continue;
+        u[m++] = k === ND ? 48 : c;
+      }
+      const n = this.cfg.charNgram;
+      const count = Math.max(1, m - n + 1);
+      const out = new Uint32Array(count);
+      for (let i = 0; i < count; i++) out[i] = hashUnits(u, i, Math.min(m, i + n), 17);
+      return out;
+    }
+    // Word hashes straight from the code units, without building the words.
+    if (this.wh.length < len + 1) this.wh = new Uint32Array(Math.max(len + 1, this.wh.length * 2));
+    const wh = this.wh;
+    let words = 0;
+    let h = 0;
+    let wl = 0;
+    for (let i = 0; i <= len; i++) {
+      const c = i < len ? lower.charCodeAt(i) : 32;
+      const k = i < len ? cls[c]! : 0;
+      if (k === 0) {
+        if (wl > 0) {
+          wh[words++] = fmix32(h ^ wl);
+          wl = 0;
+        }
+        continue;
+      }
+      if (wl === 0) h = 31 ^ 0x9747b28c;
+      h = mixUnit(h, k === ND ? 48 : c);
+      wl++;
+    }
+    const n = this.cfg.wordNgram;
+    const count = Math.max(1, words - n + 1);
+    const out = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+      let x = 0x2545f491 ^ Math.min(n, words - i);
+      for (let j = i; j < Math.min(words, i + n); j++) x = fmix32(Math.imul(x, 0x01000193) ^ wh[j]!);
+      out[i] = x;
+    }
+    return out;
+  }
+
+  /** The reference definition of shingles(), on strings and Unicode regexes. */
+  shinglesByRegex(text: string, lang: string | undefined): Uint32Array {
     const simple = text.toLowerCase().replace(/\p{Nd}/gu, '0');
     if (lang !== undefined && UNSPACED.has(lang)) {
       const chars = simple.replace(/[^\p{L}\p{N}]+/gu, '');
@@ -85,7 +176,40 @@ export class MinHasher {
     const P = this.perms;
     const n = shingles.length;
     let k = 0;
-    // Four shingles per pass over the permutations: a, b and sig are loaded once per four.
+    // Eight, then four shingles per pass over the permutations: a, b and sig are loaded
+    // once per eight (four).
+    for (; k + 8 <= n; k += 8) {
+      const x0 = shingles[k]! | 0;
+      const x1 = shingles[k + 1]! | 0;
+      const x2 = shingles[k + 2]! | 0;
+      const x3 = shingles[k + 3]! | 0;
+      const x4 = shingles[k + 4]! | 0;
+      const x5 = shingles[k + 5]! | 0;
+      const x6 = shingles[k + 6]! | 0;
+      const x7 = shingles[k + 7]! | 0;
+      for (let i = 0; i < P; i++) {
+        const ai = a[i]!;
+        const bi = b[i]! ^ 0x80000000;
+        let m = sig[i]!;
+        const v0 = (Math.imul(ai, x0) + bi) | 0;
+        const v1 = (Math.imul(ai, x1) + bi) | 0;
+        const v2 = (Math.imul(ai, x2) + bi) | 0;
+        const v3 = (Math.imul(ai, x3) + bi) | 0;
+        const v4 = (Math.imul(ai, x4) + bi) | 0;
+        const v5 = (Math.imul(ai, x5) + bi) | 0;
+        const v6 = (Math.imul(ai, x6) + bi) | 0;
+        const v7 = (Math.imul(ai, x7) + bi) | 0;
+        if (v0 < m) m = v0;
+        if (v1 < m) m = v1;
+        if (v2 < m) m = v2;
+        if (v3 < m) m = v3;
+        if (v4 < m) m = v4;
+        if (v5 < m) m = v5;
+        if (v6 < m) m = v6;
+        if (v7 < m) m = v7;
+        sig[i] = m;
+      }
+    }
     for (; k + 4 <= n; k += 4) {
       const x0 = shingles[k]! | 0;
       const x1 = shingles[k + 1]! | 0;

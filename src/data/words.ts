@@ -13,8 +13,73 @@ export function isUnspaced(lang: string | undefined): boolean {
 
 /** Words of a text; for unspaced languages, characters (and runs of other scripts). */
 export function splitWords(text: string, lang: string | undefined): string[] {
-  if (isUnspaced(lang) || (lang === undefined && UNSPACED_CHAR.test(text))) return text.match(TOKEN_UNSPACED) ?? [];
-  return text.split(/\s+/).filter((w) => w.length > 0);
+  if (isUnspaced(lang) || (lang === undefined && UNSPACED_CHAR.test(text))) return splitUnspaced(text);
+  return splitSpaces(text);
+}
+
+// Token classes of BMP code units for splitUnspaced, filled in on first sight from the
+// regex's own character classes: 1 whitespace, 2 unspaced-script character, 3
+// punctuation, 4 anything else.
+const TOKEN_CLASS = new Uint8Array(0x10000);
+const SURROGATE = /[\ud800-\udfff]/;
+const PUNCT = /\p{P}/u;
+const SPACE = /\s/u;
+function tokenClass(c: number): number {
+  let k = TOKEN_CLASS[c]!;
+  if (k === 0) {
+    const ch = String.fromCharCode(c);
+    k = SPACE.test(ch) ? 1 : UNSPACED_CHAR.test(ch) ? 2 : PUNCT.test(ch) ? 3 : 4;
+    TOKEN_CLASS[c] = k;
+  }
+  return k;
+}
+
+/**
+ * text.match(TOKEN_UNSPACED) in one pass: each unspaced-script character and each
+ * punctuation mark alone, runs of anything else, whitespace dropped. Text with surrogate
+ * pairs (astral characters) goes through the regex itself.
+ */
+export function splitUnspaced(text: string): string[] {
+  if (SURROGATE.test(text)) return text.match(TOKEN_UNSPACED) ?? [];
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    const k = tokenClass(text.charCodeAt(i));
+    if (k === 4) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0) {
+      out.push(text.slice(start, i));
+      start = -1;
+    }
+    if (k !== 1) out.push(text[i]!);
+  }
+  if (start >= 0) out.push(text.slice(start));
+  return out;
+}
+
+/** True for the code units JavaScript's \s matches. */
+export function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Maximal runs of non-whitespace: text.split(/\s+/) without the empty strings, in one pass. */
+export function splitSpaces(text: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    if (isSpace(text.charCodeAt(i))) {
+      if (start >= 0) {
+        out.push(text.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) out.push(text.slice(start));
+  return out;
 }
 
 /** Words of a document, cached on it while its text and language stay the same. */
@@ -26,10 +91,43 @@ export function wordsOf(doc: { text: string; lang?: string; wordCache?: { text: 
   return words;
 }
 
+/** wordsOf(doc).length, without building the words when the text splits on whitespace. */
+export function countWords(doc: { text: string; lang?: string; wordCache?: { text: string; lang?: string; words: string[] } }): number {
+  const c = doc.wordCache;
+  if (c && c.text === doc.text && c.lang === doc.lang) return c.words.length;
+  const text = doc.text;
+  if (isUnspaced(doc.lang) || (doc.lang === undefined && UNSPACED_CHAR.test(text))) return wordsOf(doc).length;
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const space = isSpace(text.charCodeAt(i));
+    if (!space && !inWord) n++;
+    inWord = !space;
+  }
+  return n;
+}
+
 const NOT_SYMBOL = /[^\p{P}\p{S}]/u;
+const LETTER = /\p{L}/u;
+
+// Classes of single code units, filled in on first sight with the same regexes: bit 1
+// known, 2 punctuation or symbol, 4 letter. One-unit words (every character of Chinese
+// text) then skip the regex.
+const UNIT_CLASS = new Uint8Array(0x10000);
+const PS = /[\p{P}\p{S}]/u;
+function unitClass(c: number): number {
+  let k = UNIT_CLASS[c]!;
+  if (k === 0) {
+    const ch = String.fromCharCode(c);
+    k = 1 | (PS.test(ch) ? 2 : 0) | (LETTER.test(ch) ? 4 : 0);
+    UNIT_CLASS[c] = k;
+  }
+  return k;
+}
 
 /** True when every character is punctuation or a symbol (ASCII fast path, then Unicode). */
 export function isSymbolWord(word: string): boolean {
+  if (word.length === 1 && word.charCodeAt(0) > 127) return (unitClass(word.charCodeAt(0)) & 2) !== 0;
   for (let i = 0; i < word.length; i++) {
     const c = word.charCodeAt(i);
     if ((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122)) return false;
@@ -38,9 +136,9 @@ export function isSymbolWord(word: string): boolean {
   return true;
 }
 
-const LETTER = /\p{L}/u;
 /** True when the word has a letter of any script (ASCII fast path, then Unicode). */
 export function hasLetter(word: string): boolean {
+  if (word.length === 1 && word.charCodeAt(0) > 127) return (unitClass(word.charCodeAt(0)) & 4) !== 0;
   for (let i = 0; i < word.length; i++) {
     const c = word.charCodeAt(i);
     if ((c | 32) >= 97 && (c | 32) <= 122) return true;

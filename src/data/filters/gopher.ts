@@ -9,6 +9,7 @@ import { hasLetter, isSymbolWord, wordsOf } from '../words.js';
 import { fmix32, hashRange } from '../hash.js';
 
 const BULLETS = /^\s*[•‣⁃◦∙·*\-–—]\s/;
+const ELLIPSIS_END = /(\.\.\.|…)\s*$/;
 
 export class GopherQuality implements Stage {
   readonly name = 'gopher_quality';
@@ -41,7 +42,7 @@ export class GopherQuality implements Stage {
         chars += w.length; // UTF-16 units: exact for BMP text, which is nearly all
       }
       if (hasLetter(w)) alpha++;
-      if (w.length <= this.maxStopLength && stop.has(w.toLowerCase())) stops++;
+      if (w.length <= this.maxStopLength && stop.has(isLowerAscii(w) ? w : w.toLowerCase())) stops++;
     }
     if (n < p.minWords) return 'too_few_words';
     if (n > p.maxWords) return 'too_many_words';
@@ -53,11 +54,20 @@ export class GopherQuality implements Stage {
     if ((countOf(text, '...') + countOf(text, '…')) / nWords > p.maxSymbolWordRatio) return 'too_many_ellipsis';
     const lines = text.split('\n');
     if (lines.filter((l) => BULLETS.test(l)).length / lines.length > p.maxBulletLinesRatio) return 'too_many_bullet_lines';
-    if (lines.filter((l) => /(\.\.\.|…)\s*$/.test(l)).length / lines.length > p.maxEllipsisLinesRatio) return 'too_many_ellipsis_lines';
+    if (lines.filter((l) => ELLIPSIS_END.test(l)).length / lines.length > p.maxEllipsisLinesRatio) return 'too_many_ellipsis_lines';
     if (alpha / nWords < p.minAlphaWordsRatio) return 'too_few_alpha_words';
     if (stops < p.minStopWords) return 'too_few_stop_words';
     return undefined;
   }
+}
+
+/** True when toLowerCase() would return the word unchanged because it is ASCII without capitals. */
+function isLowerAscii(w: string): boolean {
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (c > 127 || (c >= 65 && c <= 90)) return false;
+  }
+  return true;
 }
 
 function countOf(text: string, sub: string): number {
@@ -125,20 +135,43 @@ class NgramCounts {
  * much as hashing each word ten times instead of once per word per n-gram length.
  */
 class RollingNgrams {
-  a = new Uint32Array(0);
-  b = new Uint32Array(0);
+  // Scratch reused across documents (grown as needed); valid up to `len`.
+  wh = new Uint32Array(1024);
+  wl = new Uint32Array(1024);
+  a = new Uint32Array(1024);
+  b = new Uint32Array(1024);
+  len = 0;
   n = 0;
-  constructor(private readonly wh: Uint32Array) {
-    this.a = wh.slice();
-    this.b = wh.map((x) => fmix32(x ^ 0x3b9aca07));
+
+  /** Hashes the words (wh) and their lengths (wl), and starts at n = 1. */
+  load(words: string[]): void {
+    const len = words.length;
+    if (this.wh.length < len) {
+      const cap = Math.max(len, this.wh.length * 2);
+      this.wh = new Uint32Array(cap);
+      this.wl = new Uint32Array(cap);
+      this.a = new Uint32Array(cap);
+      this.b = new Uint32Array(cap);
+    }
+    const { wh, wl, a, b } = this;
+    for (let i = 0; i < len; i++) {
+      const w = words[i]!;
+      const h = hashRange(w, 0, w.length, 7);
+      wh[i] = h;
+      wl[i] = w.length;
+      a[i] = h;
+      b[i] = fmix32(h ^ 0x3b9aca07);
+    }
+    this.len = len;
     this.n = 1;
   }
+
   /** Advances to n-grams of length `n` (n >= current). */
   to(n: number): void {
-    const { wh, a, b } = this;
+    const { wh, a, b, len } = this;
     while (this.n < n) {
       const k = this.n;
-      for (let i = 0; i + k < wh.length; i++) {
+      for (let i = 0; i + k < len; i++) {
         a[i] = fmix32(Math.imul(a[i]!, 0x01000193) ^ wh[i + k]!);
         b[i] = fmix32(b[i]! + wh[i + k]! + k);
       }
@@ -147,7 +180,16 @@ class RollingNgrams {
   }
 }
 
+const roll = new RollingNgrams();
 const table = new NgramCounts();
+
+/** True when the n-gram lengths never decrease across both lists (what the early exits need). */
+function ascends(top: [number, number][], dup: [number, number][]): boolean {
+  let last = 0;
+  for (const [n] of top) if (n < last) return false; else last = n;
+  for (const [n] of dup) if (n < last) return false; else last = n;
+  return true;
+}
 
 export class GopherRepetition implements Stage {
   readonly name = 'gopher_repetition';
@@ -167,13 +209,9 @@ export class GopherRepetition implements Stage {
     if (lc / total > p.dupLineCharFrac) return 'dup_line_char_frac';
 
     const words = wordsOf(doc);
-    const wh = new Uint32Array(words.length);
-    const wl = new Uint32Array(words.length);
-    for (let i = 0; i < words.length; i++) {
-      wh[i] = hashRange(words[i]!, 0, words[i]!.length, 7);
-      wl[i] = words[i]!.length;
-    }
-    const roll = new RollingNgrams(wh);
+    roll.load(words);
+    const wl = roll.wl;
+    const ascending = ascends(p.topNgrams, p.dupNgrams);
     for (const [n, max] of p.topNgrams) {
       if (words.length < n) continue;
       roll.to(n);
@@ -187,7 +225,10 @@ export class GopherRepetition implements Stage {
           bestAt = i;
         }
       }
-      if (best > 1) {
+      // Every n-gram distinct: so is every longer one (barring a 64-bit hash collision),
+      // and no later rule can fire.
+      if (best <= 1 && ascending) return undefined;
+      {
         let len = 0;
         for (let j = bestAt; j < bestAt + n; j++) len += wl[j]!;
         if ((best * len) / total > max) return `top_${n}_gram`;
@@ -208,6 +249,8 @@ export class GopherRepetition implements Stage {
         } else i++;
       }
       if (repeated / total > max) return `duplicated_${n}_n_grams`;
+      // No n-gram repeated (none was skipped over, so all were distinct): neither will any longer one.
+      if (repeated === 0 && ascending) return undefined;
     }
     return undefined;
   }
