@@ -12,6 +12,9 @@ export type BackendName = 'ref' | 'cpu' | 'native' | 'webgpu';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
+/** Arithmetic of matmul products: f32, or bf16 operands with f32 accumulation. */
+export type MatmulPrecision = 'fp32' | 'bf16';
+
 /** Arguments of every kernel, by kernel name. `S` is the backend's storage handle. */
 export interface KernelArgs<S> {
   /** out[i] = value, i < n. */
@@ -32,6 +35,11 @@ export interface KernelArgs<S> {
     a: S; b: S; c: S; batch: number; m: number; n: number; k: number;
     transA: boolean; transB: boolean; strideA: number; strideB: number; strideC: number;
     accumulate: boolean;
+    /**
+     * 'bf16': operands rounded to bf16, products accumulated in f32 (mixed-precision training
+     * with f32 master weights). Only backends that list it in `matmulPrecisions` get it.
+     */
+    precision?: MatmulPrecision;
   };
   /**
    * out = a op b with broadcasting. `shape` is the output shape; aShape / bShape have the
@@ -136,6 +144,8 @@ export interface Backend<S = unknown> {
   readonly threads: number;
   /** True when f32 storage holds float64 (ref backend, f64 mode). */
   readonly f64: boolean;
+  /** Matmul precisions beyond fp32 that the kernels implement (absent: fp32 only). */
+  readonly matmulPrecisions?: readonly MatmulPrecision[];
   alloc(dtype: DType, size: number): S;
   free(s: S): void;
   /**

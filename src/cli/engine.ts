@@ -3,6 +3,7 @@
 // the engine.
 
 import { BACKENDS, resolveBackend, type BackendChoice } from '../backend/index.js';
+import type { MatmulPrecision } from '../backend/types.js';
 import { createEngine } from '../tensor/index.js';
 import type { Engine } from '../tensor/engine.js';
 import { UsageError } from '../util/errors.js';
@@ -28,11 +29,18 @@ export function threadsFlag(s: string | undefined): number | undefined {
   return s === undefined ? undefined : parseInteger(s, '--threads', 1, 256);
 }
 
+/** --precision value: fp32 (default) or bf16 matmul products with f32 master weights. */
+export function precisionFlag(s: string | undefined): MatmulPrecision {
+  if (s === undefined || s === 'fp32') return 'fp32';
+  if (s === 'bf16') return 'bf16';
+  throw new UsageError(`--precision "${s}" must be fp32 or bf16`);
+}
+
 /** Opens an engine on the chosen backend; for `auto`, prints which one and why on stderr. */
-export async function openEngine(choice: BackendChoice, threads?: number): Promise<Engine> {
+export async function openEngine(choice: BackendChoice, threads?: number, matmul: MatmulPrecision = 'fp32'): Promise<Engine> {
   const { name, notes } = await resolveBackend(choice);
   if (choice === 'auto') {
     process.stderr.write(`anvil: backend auto -> ${name}${notes.length ? ` (${notes.join('; ')})` : ''}\n`);
   }
-  return createEngine({ backend: name, threads });
+  return createEngine({ backend: name, threads, matmul });
 }

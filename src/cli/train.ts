@@ -9,8 +9,9 @@ import { UsageError } from '../util/errors.js';
 import { formatCount, formatDuration, parseInteger, parseNumber } from '../util/units.js';
 import { parseFlags, printJson, type Command } from './command.js';
 import { Progress } from './progress.js';
-import { BACKEND_HELP, backendFlag, openEngine, threadsFlag } from './engine.js';
+import { BACKEND_HELP, backendFlag, openEngine, precisionFlag, threadsFlag } from './engine.js';
 import type { BackendChoice } from '../backend/index.js';
+import type { MatmulPrecision } from '../backend/types.js';
 
 const D = TRAIN_DEFAULTS;
 
@@ -45,6 +46,8 @@ Evaluation and checkpoints:
 Run:
   --seed N               initialisation and data order (default ${D.seed})
 ${BACKEND_HELP}
+  --precision P          fp32 (default) or bf16: bf16 matmul products, f32 master weights
+                         and sums (native backend; AVX512-BF16 where present)
   --json                 print one JSON object with the result
 
 Each line of DIR/metrics.jsonl is {"step","loss","lr","tokensPerSec"} plus "valLoss" and
@@ -63,12 +66,12 @@ const FLAGS = {
   batch: { type: 'string' }, 'grad-accum': { type: 'string' }, steps: { type: 'string' }, lr: { type: 'string' },
   'min-lr': { type: 'string' }, warmup: { type: 'string' }, decay: { type: 'string' }, 'weight-decay': { type: 'string' },
   clip: { type: 'string' }, windows: { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-windows': { type: 'string' },
-  'save-every': { type: 'string' }, keep: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' },
+  'save-every': { type: 'string' }, keep: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, precision: { type: 'string' },
   threads: { type: 'string' }, json: { type: 'boolean' },
 } as const;
 
 /** Parses `anvil train` flags into TrainOptions (UsageError on bad values). */
-export function parseTrainFlags(argv: string[]): TrainOptions & { backend: BackendChoice; threads?: number; json: boolean } {
+export function parseTrainFlags(argv: string[]): TrainOptions & { backend: BackendChoice; precision: MatmulPrecision; threads?: number; json: boolean } {
   const { values: v } = parseFlags(argv, FLAGS, 'train');
   if (!v.data) throw new UsageError('train: --data TOKDIR is required (a folder from `anvil data tokenize`)');
   if (!v.out) throw new UsageError('train: --out DIR is required');
@@ -96,7 +99,7 @@ export function parseTrainFlags(argv: string[]): TrainOptions & { backend: Backe
     evalEvery: int(v['eval-every'], 'eval-every', D.evalEvery, 0), evalWindows: int(v['eval-windows'], 'eval-windows', D.evalWindows),
     saveEvery: int(v['save-every'], 'save-every', D.saveEvery, 0), keep: int(v.keep, 'keep', D.keep),
     seed: int(v.seed, 'seed', D.seed, 0), windows: (v.windows ?? D.windows) as TrainOptions['windows'],
-    backend: backendFlag(v.backend), threads: threadsFlag(v.threads),
+    backend: backendFlag(v.backend), threads: threadsFlag(v.threads), precision: precisionFlag(v.precision),
     json: Boolean(v.json),
   };
   checkTrainOptions(o);
@@ -114,7 +117,7 @@ async function run(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const e = await openEngine(o.backend, o.threads);
+  const e = await openEngine(o.backend, o.threads, o.precision);
   let progress: Progress | undefined;
   let start = 0;
   try {

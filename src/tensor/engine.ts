@@ -3,7 +3,7 @@
 // calls into the op registry (ops/index.ts), where each op's shape, forward and backward rules
 // live. See README.md for the API and the memory-ownership rule.
 
-import type { Backend, DType, HostArray, KernelTable } from '../backend/types.js';
+import type { Backend, DType, HostArray, KernelTable, MatmulPrecision } from '../backend/types.js';
 import { AnvilError, UsageError } from '../util/errors.js';
 import { collectTensors, topoOrder } from './graph.js';
 import { adamw, adamwState, clipGradNorm, type AdamWOptions, type AdamWState } from './optim.js';
@@ -36,6 +36,9 @@ export class Engine {
   private rngSeed = 0;
   private rngCounter = 0;
   private activeGrads: Map<Tensor, Tensor> | null = null;
+
+  /** Arithmetic of every matmul (set by createEngine): fp32, or bf16 products with f32 sums. */
+  matmulPrecision: MatmulPrecision = 'fp32';
 
   constructor(readonly backend: Backend) {
     // A copy of the table, so that `profile` can wrap its entries without touching the backend.

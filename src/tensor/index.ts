@@ -2,7 +2,8 @@
 // See README.md in this folder for the API and the memory-ownership rule.
 
 import { createBackend, type BackendOptions } from '../backend/index.js';
-import type { BackendName } from '../backend/types.js';
+import type { BackendName, MatmulPrecision } from '../backend/types.js';
+import { UsageError } from '../util/errors.js';
 import { Engine } from './engine.js';
 
 export { Engine, type EngineMemory } from './engine.js';
@@ -12,8 +13,10 @@ export type { DType } from '../backend/types.js';
 
 /** Options of `createEngine`. */
 export interface EngineOptions extends BackendOptions {
-  /** 'cpu' (default) or 'ref'. */
+  /** 'cpu' (default), 'ref', 'native' or 'webgpu'. */
   backend?: BackendName;
+  /** Matmul arithmetic: 'fp32' (default) or 'bf16' products with f32 accumulation (native only). */
+  matmul?: MatmulPrecision;
 }
 
 /**
@@ -25,5 +28,13 @@ export interface EngineOptions extends BackendOptions {
  *   e.dispose();
  */
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
-  return new Engine(await createBackend(opts.backend ?? 'cpu', opts));
+  const backend = await createBackend(opts.backend ?? 'cpu', opts);
+  const precision = opts.matmul ?? 'fp32';
+  if (precision !== 'fp32' && !backend.matmulPrecisions?.includes(precision)) {
+    backend.dispose();
+    throw new UsageError(`${precision} matmul is not offered by the ${backend.name} backend (it is by: native)`);
+  }
+  const e = new Engine(backend);
+  e.matmulPrecision = precision;
+  return e;
 }

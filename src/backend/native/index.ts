@@ -58,8 +58,8 @@ function kernelTable(n: NativeAddon, use: () => void): KernelTable<NativeBuf> {
     },
     matmul: (a: A<'matmul'>) => {
       use();
-      // bf16 products (AVX512-BF16 where present) when the engine asks for them; see REQUESTS.md.
-      const bf16 = 'precision' in a && a.precision === 'bf16';
+      // bf16 products (AVX512-BF16 where present; elsewhere operands rounded to bf16, f32 products).
+      const bf16 = a.precision === 'bf16';
       const flags = (a.transA ? 1 : 0) | (a.transB ? 2 : 0) | (a.accumulate ? 4 : 0) | (bf16 ? 8 : 0);
       n.matmul(a.a.ab, a.b.ab, a.c.ab, a.batch, a.m, a.n, a.k, a.strideA, a.strideB, a.strideC, flags);
     },
@@ -186,6 +186,7 @@ export function createNativeBackend(opts: { threads?: number } = {}): Backend<Na
     name: 'native',
     threads,
     f64: false,
+    matmulPrecisions: ['bf16'],
     kernels: kernelTable(n, use),
     alloc(dtype, size) {
       const bytes = size * DTYPE_BYTES[dtype];

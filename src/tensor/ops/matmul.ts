@@ -58,6 +58,7 @@ function run(
     a: a.handle, b: b.handle, c: c.handle, batch, m, n, k, transA, transB,
     strideA: aBatched ? m * k : 0, strideB: bBatched ? k * n : 0, strideC: cBatched ? m * n : 0,
     accumulate: sumIntoShared || add,
+    ...(e.matmulPrecision === 'bf16' ? { precision: 'bf16' as const } : {}),
   });
 }
 
