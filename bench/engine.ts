@@ -289,9 +289,21 @@ async function main(): Promise<void> {
   log('');
   log(`load average at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)} (${availableParallelism()} cores)`);
 
+  // The native backend's rows (bench/engine-native.ts) in the same run: its table is printed
+  // after this one, or its object becomes `native` of this one.
+  const nativeBench = fileURLToPath(new URL('./engine-native.js', import.meta.url));
+  let native: unknown = null;
+  if (existsSync(nativeBench)) {
+    log('');
+    const r = spawnSync(process.execPath, [nativeBench, ...(json ? ['--json'] : [])], { encoding: 'utf8', stdio: json ? 'pipe' : 'inherit', timeout: 600_000 });
+    if (json) native = r.status === 0 ? JSON.parse(r.stdout) : { error: `engine-native exited ${r.status}: ${r.stderr.slice(-300)}` };
+  }
+
   if (json) {
     process.stdout.write(
       `${JSON.stringify({
+        backend: 'cpu',
+        native,
         threads: N,
         build: rt1.relaxed ? 'relaxed-simd' : 'simd',
         loadAverage: { start: load0, end: load1 },

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine } from '../src/tensor/index.js';
 import type { BackendName } from '../src/backend/types.js';
+import { backendAvailable } from '../src/backend/index.js';
 import { flopsPerToken } from '../src/plan/architecture.js';
 import { toArch, type TransformerConfig } from '../src/model/config.js';
 import { initialWeights, Transformer } from '../src/model/transformer.js';
@@ -137,7 +138,16 @@ async function main(): Promise<void> {
   log(`\ngeneration, context 256 (128-token prompt, ${n} new tokens): ${gen.cachedTokensPerSec.toFixed(1)} tokens/s with the KV cache, ${gen.uncachedTokensPerSec.toFixed(1)} without: ${gen.speedup.toFixed(1)}x`);
   e.dispose();
   rmSync(root, { recursive: true, force: true });
-  if (json) process.stdout.write(JSON.stringify({ bench: 'train', backend, threads, matmulPeakGflops: peak, results, generation: gen }) + '\n');
+  // Without --backend, the native backend's rows follow in the same run (a child process, so
+  // each backend has the machine to itself).
+  let native: unknown = null;
+  if (bi < 0 && (await backendAvailable('native')).ok) {
+    log('');
+    const self = fileURLToPath(import.meta.url);
+    const r = spawnSync(process.execPath, [self, ...args, '--backend', 'native'], { encoding: 'utf8', stdio: json ? 'pipe' : 'inherit', timeout: 1_800_000 });
+    if (json) native = r.status === 0 ? JSON.parse(r.stdout) : { error: `native run exited ${r.status}: ${r.stderr.slice(-300)}` };
+  }
+  if (json) process.stdout.write(JSON.stringify({ bench: 'train', backend, threads, matmulPeakGflops: peak, results, generation: gen, native }) + '\n');
 }
 
 main().catch((err) => {
