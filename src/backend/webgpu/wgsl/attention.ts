@@ -8,41 +8,17 @@
 // lse (B, H, T); delta (B, T, H).
 // Parameters of every kernel: rows, T, Tk, H, Hkv, D, scale, causal, pastLen.
 
-import { elementwise, type ShaderDef } from './prelude.js';
+import { elementwise, rowReduce, type ShaderDef } from './prelude.js';
 
 /** The largest head dimension the kernels hold with WG threads (16 registers each). */
 export const attentionMaxD = (wg: number): number => wg * 16;
 
-const COMMON = /* wgsl */ `
-override WG: u32 = 64u;
+const COMMON = /* wgsl */ `${rowReduce(64)}
 const PER = 16u; // registers per thread for output dimensions: D <= WG * PER
-var<workgroup> red: array<f32, WG>;
 var<workgroup> ps: array<f32, WG>;
 var<workgroup> ps2: array<f32, WG>;
 var<workgroup> rowA: array<f32, 256>;
 var<workgroup> rowB: array<f32, 256>;
-fn wgSum(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-fn wgMax(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
 // Keys read by query row ti: 0 .. lastKey(ti).
 fn lastKey(ti: u32) -> u32 {
   if (pu(7) != 0u) { return pu(8) + ti; }

@@ -63,8 +63,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
  * power of two: 256 on GPUs, small on software adapters, where every barrier is costly).
  * Call from uniform control flow; each returns the same value to every thread.
  */
-export const ROW_REDUCE = /* wgsl */ `
-override WG: u32 = 256u;
+export const rowReduce = (defaultWG: number): string => /* wgsl */ `
+override WG: u32 = ${defaultWG}u;
 var<workgroup> red: array<f32, WG>;
 fn wgSum(v: f32, lid: u32) -> f32 {
   red[lid] = v;
@@ -88,6 +88,9 @@ fn wgMax(v: f32, lid: u32) -> f32 {
   workgroupBarrier();
   return r;
 }`;
+
+/** Row reductions for row kernels, 256 threads by default. */
+export const ROW_REDUCE = rowReduce(256);
 
 /** Entry signature of a row kernel (WG threads per row); `row` is the workgroup's row. */
 export const ROW_ENTRY = /* wgsl */ `@compute @workgroup_size(WG)
