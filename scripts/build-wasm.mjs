@@ -2,6 +2,8 @@
 // AssemblyScript twice, into dist/wasm/kernels-simd.wasm (plain SIMD, runs everywhere) and
 // dist/wasm/kernels-relaxed.wasm (relaxed SIMD: fused multiply-add), both importing one
 // shared memory. The runtime picks the relaxed build where WebAssembly.validate accepts it.
+// A second, separate step compiles the data pipeline's MinHash kernel,
+// src/data/assembly/minhash.ts, into dist/wasm/minhash.wasm with its own exported memory.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
@@ -36,4 +38,31 @@ for (const [name, features] of [['simd', 'simd,threads'], ['relaxed', 'simd,thre
   const text = readFileSync(`${root}${wat}`, 'utf8');
   rmSync(`${root}${wat}`);
   if (/\(data\b/.test(text)) throw new Error(`${out} has a data segment: kernels must not use static data`);
+}
+
+// The MinHash kernel (src/data/minhash.ts): plain SIMD, its own non-shared memory, exported
+// so that TypeScript lays out the arrays and grows it; every thread instantiates its own.
+{
+  const out = 'dist/wasm/minhash.wasm';
+  const wat = 'dist/wasm/minhash.wat';
+  const args = [
+    'src/data/assembly/minhash.ts',
+    '-O3',
+    '--noAssert',
+    '--runtime', 'stub',
+    '--initialMemory', '1',
+    '--use', 'abort=',
+    '--enable', 'simd',
+    '--outFile', out,
+    '--textFile', wat,
+  ];
+  const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
+  if (error) {
+    console.error(stderr.toString());
+    throw new Error(`asc failed for ${out}: ${error.message}`);
+  }
+  // TypeScript owns the whole memory from address 0: static data there would be overwritten.
+  const text = readFileSync(`${root}${wat}`, 'utf8');
+  rmSync(`${root}${wat}`);
+  if (/\(data\b/.test(text)) throw new Error(`${out} has a data segment: the MinHash kernel must not use static data`);
 }

@@ -1,9 +1,12 @@
 // MinHash: the estimated Jaccard similarity tracks the true one, band keys collide for
-// near duplicates and not for unrelated texts, and Chinese is shingled by characters.
+// near duplicates and not for unrelated texts, Chinese is shingled by characters, and the
+// WebAssembly signature kernel is bit-identical to the JavaScript reference (and its fallback).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MinHasher, MINHASH_DEFAULTS, estimateJaccard, pairCandidateProbability } from './minhash.js';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { MinHasher, MINHASH_DEFAULTS, compileMinhashKernel, estimateJaccard, pairCandidateProbability } from './minhash.js';
 import { Rng, enDoc, zhDoc, perturb } from './synth.js';
 
 function jaccard(a: Uint32Array, b: Uint32Array): number {
@@ -56,4 +59,119 @@ test('Chinese is shingled by characters, English by words; case and digits are f
   assert.equal(h.shingles('今天天气很好我们去公园', 'zh').length, 11 - 5 + 1);
   assert.equal(h.shingles('one two three four five six seven', 'en').length, 3);
   assert.deepEqual([...h.shingles('The Year 1999 was GOOD and warm', 'en')], [...h.shingles('the year 2024 was good, and warm!', 'en')]);
+});
+
+// The WebAssembly kernel against the JavaScript reference (signatureJs), and both against
+// the plain definition: sig[i] = min over x of (a_i * x + b_i) mod 2^32, unsigned, stored
+// with the sign bit flipped.
+
+/** A MinHasher's multipliers and offsets, which the class keeps private. */
+function params(h: MinHasher): { a: Int32Array; b: Int32Array } {
+  return h as unknown as { a: Int32Array; b: Int32Array };
+}
+
+function definition(h: MinHasher, xs: Uint32Array): Int32Array {
+  const { a, b } = params(h);
+  const out = new Int32Array(h.perms);
+  for (let i = 0; i < h.perms; i++) {
+    let m = 0xffffffff;
+    for (const x of xs) m = Math.min(m, Number((BigInt(a[i]! >>> 0) * BigInt(x) + BigInt(b[i]! >>> 0)) % 2n ** 32n));
+    out[i] = (m ^ 0x80000000) | 0;
+  }
+  return out;
+}
+
+/** Random uint32 values with the edge cases (0, 1, 2^31, 2^32 - 1) mixed in. */
+function randomShingles(r: Rng, n: number): Uint32Array {
+  const edges = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff];
+  const xs = new Uint32Array(n);
+  for (let i = 0; i < n; i++) xs[i] = r.next() < 0.05 ? r.pick(edges) : (r.next() * 2 ** 32) >>> 0;
+  return xs;
+}
+
+/** Bands x rows giving P = 1, 3, 5, 112 and 130 permutations. */
+const SHAPES = [[1, 1], [3, 1], [1, 5], [14, 8], [13, 10]] as const;
+const COUNTS = [0, 1, 3, 7, 8, 9, 1000, 1027, 40_000];
+
+test('the wasm kernel is built and used (the comparisons below are not vacuous)', () => {
+  assert.equal(new MinHasher(MINHASH_DEFAULTS).usesWasm, true, 'dist/wasm/minhash.wasm missing: run `npm run build`');
+});
+
+test('wasm signature is bit-identical to the JavaScript one for P = 1, 3, 5, 112, 130 and N = 0..40000', () => {
+  const r = new Rng(11);
+  for (const [bands, rows] of SHAPES) {
+    for (const seed of [1, 0xdeadbeef]) {
+      const h = new MinHasher({ ...MINHASH_DEFAULTS, bands, rows, seed });
+      for (const n of COUNTS) {
+        const xs = randomShingles(r, n);
+        const wasm = h.signature(xs).slice();
+        assert.deepEqual(wasm, h.signatureJs(xs).slice(), `P=${h.perms} N=${n} seed=${seed}`);
+        if (n <= 9) assert.deepEqual(wasm, definition(h, xs), `P=${h.perms} N=${n} vs definition`);
+      }
+    }
+  }
+});
+
+test('no shingles give the empty signature (all minima at the top), on both paths', () => {
+  const h = new MinHasher({ ...MINHASH_DEFAULTS, bands: 3, rows: 1 });
+  h.signature(new Uint32Array([5, 6, 7])); // leave a previous result behind
+  assert.deepEqual([...h.signature(new Uint32Array(0))], [0x7fffffff, 0x7fffffff, 0x7fffffff]);
+  assert.deepEqual([...h.signatureJs(new Uint32Array(0))], [0x7fffffff, 0x7fffffff, 0x7fffffff]);
+});
+
+test('the kernel memory grows for a long document and stays right for short ones after it', () => {
+  const r = new Rng(12);
+  const h = new MinHasher(MINHASH_DEFAULTS);
+  for (const n of [5, 100_000, 3, 70_000, 9, 300_000, 1]) {
+    const xs = randomShingles(r, n);
+    assert.deepEqual(h.signature(xs).slice(), h.signatureJs(xs).slice(), `N=${n}`);
+  }
+});
+
+test('wasm and JavaScript agree on real shingles and on views into a larger array', () => {
+  const r = new Rng(13);
+  const h = new MinHasher(MINHASH_DEFAULTS);
+  for (let i = 0; i < 10; i++) {
+    for (const [text, lang] of [[enDoc(r), 'en'], [zhDoc(r), 'zh']] as const) {
+      const xs = h.shingles(text, lang);
+      assert.deepEqual(h.signature(xs).slice(), h.signatureJs(xs).slice());
+      const view = xs.subarray(1 + r.int(3), xs.length - r.int(3));
+      assert.deepEqual(h.signature(view).slice(), h.signatureJs(view).slice());
+    }
+  }
+});
+
+test('random P and shingles (property): wasm equals JavaScript', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 20 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 300 }),
+      (bands, rows, seed, xs) => {
+        const h = new MinHasher({ ...MINHASH_DEFAULTS, bands, rows, seed });
+        const x = Uint32Array.from(xs);
+        assert.deepEqual(h.signature(x).slice(), h.signatureJs(x).slice());
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('fallback: a missing or invalid kernel file compiles to null, ANVIL_DATA_WASM=off forces JavaScript', () => {
+  assert.equal(compileMinhashKernel(undefined), null);
+  assert.equal(compileMinhashKernel(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff])), null);
+  assert.notEqual(compileMinhashKernel(readFileSync(new URL('../../wasm/minhash.wasm', import.meta.url))), null);
+  const before = process.env.ANVIL_DATA_WASM;
+  process.env.ANVIL_DATA_WASM = 'off';
+  let h: MinHasher;
+  try {
+    h = new MinHasher(MINHASH_DEFAULTS);
+  } finally {
+    if (before === undefined) delete process.env.ANVIL_DATA_WASM;
+    else process.env.ANVIL_DATA_WASM = before;
+  }
+  assert.equal(h.usesWasm, false);
+  const xs = randomShingles(new Rng(14), 500);
+  assert.deepEqual(h.signature(xs).slice(), new MinHasher(MINHASH_DEFAULTS).signature(xs).slice());
 });

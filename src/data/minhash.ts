@@ -1,8 +1,13 @@
 // MinHash signatures and LSH band keys (datatrove's scheme: shingles of 5 words, 14
 // bands x 8 rows = 112 hashes by default; character n-grams for Chinese, as NeMo-Curator
 // and data-juicer advise, because Chinese has no spaces between words).
-// Dimensions: P = bands * rows permutations; a signature is P uint32 minima.
+// Signatures run in a WebAssembly SIMD kernel (./assembly/minhash.ts, built into
+// dist/wasm/minhash.wasm) where it is present and valid, else in JavaScript; both give
+// bit-identical minima. ANVIL_DATA_WASM=off forces the JavaScript path.
+// Dimensions: P = bands * rows permutations; a signature is P uint32 minima;
+// V = ceil(P / 4) kernel vectors of four lanes; N = shingles of a document.
 
+import { readFileSync } from 'node:fs';
 import { fmix32, hashRange } from './hash.js';
 
 const SURROGATE = /[\ud800-\udfff]/;
@@ -39,6 +44,101 @@ function hashUnits(u: Uint16Array, start: number, end: number, seed: number): nu
   return fmix32(h ^ (end - start));
 }
 
+/** The slice of the WebAssembly JS API used here (the project's TypeScript lib declares none). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => MinhashKernelModule;
+  Instance: new (module: MinhashKernelModule, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+/** A compiled MinHash kernel (opaque). */
+export interface MinhashKernelModule {
+  readonly __minhashKernel?: never;
+}
+interface KernelMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+type SignatureFn = (a: number, b: number, sig: number, x: number, n: number, vecs: number) => void;
+
+const WASM = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+const PAGE = 65536;
+/** dist/wasm/minhash.wasm, beside dist/src/ (this file runs as dist/src/data/minhash.js). */
+const KERNEL_URL = new URL('../../wasm/minhash.wasm', import.meta.url);
+let kernelModule: MinhashKernelModule | null | undefined;
+
+/**
+ * Compiles the kernel's bytes; null where they are missing or WebAssembly.validate rejects
+ * them (no WebAssembly, no SIMD, a broken file), and then the JavaScript path runs.
+ */
+export function compileMinhashKernel(bytes: Uint8Array | undefined): MinhashKernelModule | null {
+  if (WASM === undefined || bytes === undefined || !WASM.validate(bytes)) return null;
+  return new WASM.Module(bytes);
+}
+
+/** This thread's compiled kernel (read and compiled once, synchronously), or null for JS. */
+function minhashKernel(): MinhashKernelModule | null {
+  if (process.env.ANVIL_DATA_WASM === 'off') return null;
+  if (kernelModule === undefined) {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readFileSync(KERNEL_URL);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    kernelModule = compileMinhashKernel(bytes);
+  }
+  return kernelModule;
+}
+
+/**
+ * One instance of the kernel with its own memory, laid out (bytes) as
+ *   [0, 16V) a   [16V, 32V) b with the sign bit flipped   [32V, 48V) sig   [48V, ...) x (N)
+ * with the P..4V padding lanes of a and b zero (their minima are never read).
+ */
+class SignatureKernel {
+  private readonly memory: KernelMemory;
+  private readonly fn: SignatureFn;
+  private readonly vecs: number;
+  private readonly xOff: number;
+  private words: Uint32Array; // the whole memory; replaced when it grows
+  private sigView: Int32Array; // (P) the kernel's output
+
+  constructor(module: MinhashKernelModule, a: Int32Array, b: Int32Array) {
+    const { exports } = new WASM!.Instance(module, {});
+    this.memory = exports.memory as KernelMemory;
+    this.fn = exports.signature as SignatureFn;
+    const P = a.length;
+    this.vecs = Math.ceil(P / 4);
+    this.xOff = 48 * this.vecs;
+    this.ensure(this.xOff);
+    this.words = new Uint32Array(this.memory.buffer);
+    this.sigView = new Int32Array(this.memory.buffer, 32 * this.vecs, P);
+    const w = new Int32Array(this.memory.buffer);
+    w.set(a, 0);
+    for (let i = 0; i < P; i++) w[4 * this.vecs + i] = b[i]! ^ 0x80000000;
+  }
+
+  /** Grows the memory (at least doubling) to hold `bytes`; views must then be remade. */
+  private ensure(bytes: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return false;
+    this.memory.grow(Math.max(Math.ceil((bytes - have) / PAGE), have / PAGE));
+    return true;
+  }
+
+  /** out = the signature of the shingles. */
+  run(shingles: Uint32Array, out: Int32Array): void {
+    const n = shingles.length;
+    if (this.ensure(this.xOff + 4 * n)) {
+      this.words = new Uint32Array(this.memory.buffer);
+      this.sigView = new Int32Array(this.memory.buffer, 32 * this.vecs, out.length);
+    }
+    this.words.set(shingles, this.xOff >> 2);
+    this.fn(0, 16 * this.vecs, 32 * this.vecs, this.xOff, n, this.vecs);
+    out.set(this.sigView);
+  }
+}
+
 export interface MinHashConfig {
   bands: number;
   rows: number;
@@ -65,6 +165,9 @@ export class MinHasher {
   private readonly sig: Int32Array; // (P) scratch, reused per document
   private units = new Uint16Array(0); // scratch: filtered code units (unspaced scripts)
   private wh = new Uint32Array(0); // scratch: word hashes
+  private readonly kernel: SignatureKernel | null;
+  /** Whether signature() runs in the WebAssembly kernel (else in JavaScript). */
+  readonly usesWasm: boolean;
 
   constructor(readonly cfg: MinHashConfig) {
     this.perms = cfg.bands * cfg.rows;
@@ -78,6 +181,9 @@ export class MinHasher {
       s = fmix32(s + 0x9e3779b9);
       this.b[i] = s;
     }
+    const module = minhashKernel();
+    this.kernel = module === null ? null : new SignatureKernel(module, this.a, this.b);
+    this.usesWasm = this.kernel !== null;
   }
 
   /**
@@ -169,6 +275,13 @@ export class MinHasher {
    * them as unsigned and V8 never leaves 32-bit integer arithmetic.
    */
   signature(shingles: Uint32Array): Int32Array {
+    if (this.kernel === null) return this.signatureJs(shingles);
+    this.kernel.run(shingles, this.sig);
+    return this.sig;
+  }
+
+  /** signature() in JavaScript: the fallback, and the reference the kernel is tested against. */
+  signatureJs(shingles: Uint32Array): Int32Array {
     const sig = this.sig;
     sig.fill(0x7fffffff);
     const a = this.a;
