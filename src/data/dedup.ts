@@ -29,8 +29,8 @@ const keyOf = (unit: number, record: number) => unit * KEY_SCALE + record;
 const unitOf = (key: number) => Math.floor(key / KEY_SCALE);
 const recordOf = (key: number) => key % KEY_SCALE;
 
-/** Calls fn(record, words) for every signature row of a unit, reading in blocks. */
-function eachRow(path: string, words: number, fn: (row: Uint32Array) => void): void {
+/** Calls fn(block, at) for every signature row of a unit (the row is block[at, at + words)), reading in blocks. */
+function eachRow(path: string, words: number, fn: (block: Uint32Array, at: number) => void): void {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -43,7 +43,7 @@ function eachRow(path: string, words: number, fn: (row: Uint32Array) => void): v
       const want = Math.min(bytes.length, size - pos);
       let got = 0;
       while (got < want) got += readSync(fd, bytes, got, want - got, pos + got);
-      for (let r = 0; r < want / rowBytes; r++) fn(buf.subarray(r * words, (r + 1) * words));
+      for (let r = 0; r < want / rowBytes; r++) fn(buf, r * words);
       pos += want;
     }
   } finally {
@@ -86,44 +86,74 @@ export function dedupUnits(out: string, units: number[], opts: { bands: number; 
   let total = 0;
   // Exact: the first document (smallest key) with a hash keeps it.
   const firstByHash = new Map<number, number>();
+  // Ordinals (in reading order) of the rows removed here, which the band passes skip.
+  const removedRows: number[] = [];
   for (const u of units) {
-    eachRow(layout.signatures(out, u), words, (row) => {
+    eachRow(layout.signatures(out, u), words, (row, at) => {
       total++;
       if (!opts.exact) return;
-      const h = row[1]! * 0x200000 + (row[2]! & 0x1fffff);
-      const key = keyOf(u, row[0]!);
+      const h = row[at + 1]! * 0x200000 + (row[at + 2]! & 0x1fffff);
+      const key = keyOf(u, row[at]!);
       const first = firstByHash.get(h);
       if (first === undefined) firstByHash.set(h, key);
-      else removed.set(key, { kind: 'exact', keep: first });
+      else {
+        removed.set(key, { kind: 'exact', keep: first });
+        removedRows.push(total - 1);
+      }
     });
   }
   firstByHash.clear();
+  const skip = new Uint8Array(total);
+  for (const r of removedRows) skip[r] = 1;
 
   const uf = new UnionFind();
   if (opts.near) {
     const hi = new Uint32Array(total);
     const lo = new Uint32Array(total);
     const keys = new Float64Array(total);
-    const order = new Uint32Array(total);
+    // Band keys as 64-bit integers (lo, hi little-endian in one buffer), sorted natively
+    // to find the keys that occur more than once, with no comparator calls.
+    const packed = new BigUint64Array(total);
+    const halves = new Uint32Array(packed.buffer);
     for (let b = 0; b < opts.bands; b++) {
       let n = 0;
+      let ordinal = 0;
       for (const u of units) {
-        eachRow(layout.signatures(out, u), words, (row) => {
-          const key = keyOf(u, row[0]!);
-          if (removed.has(key)) return;
-          hi[n] = row[3 + 2 * b]!;
-          lo[n] = row[4 + 2 * b]!;
+        eachRow(layout.signatures(out, u), words, (row, at) => {
+          if (skip[ordinal++]) return;
+          const key = keyOf(u, row[at]!);
+          hi[n] = row[at + 3 + 2 * b]!;
+          lo[n] = row[at + 4 + 2 * b]!;
           keys[n] = key;
           n++;
         });
       }
-      const idx = order.subarray(0, n);
-      for (let i = 0; i < n; i++) idx[i] = i;
-      idx.sort((x, y) => hi[x]! - hi[y]! || lo[x]! - lo[y]! || keys[x]! - keys[y]!);
+      for (let i = 0; i < n; i++) {
+        halves[2 * i] = lo[i]!;
+        halves[2 * i + 1] = hi[i]!;
+      }
+      const sorted = packed.subarray(0, n).sort();
+      // Keys seen twice or more, by a 53-bit digest (hi, 21 bits of lo); each digest's entry
+      // lists its exact keys with the first document (smallest key: rows arrive in key order).
+      const shared = new Map<number, { hi: number; lo: number; first: number }[]>();
       for (let i = 1; i < n; i++) {
-        const a = idx[i - 1]!;
-        const c = idx[i]!;
-        if (hi[a] === hi[c] && lo[a] === lo[c]) uf.union(keys[a]!, keys[c]!);
+        if (sorted[i] !== sorted[i - 1] || (i > 1 && sorted[i - 1] === sorted[i - 2])) continue;
+        const h = Number(sorted[i]! >> 32n);
+        const l = Number(sorted[i]! & 0xffffffffn);
+        const d = h * 0x200000 + (l & 0x1fffff);
+        const list = shared.get(d);
+        if (list) list.push({ hi: h, lo: l, first: -1 });
+        else shared.set(d, [{ hi: h, lo: l, first: -1 }]);
+      }
+      if (shared.size === 0) continue;
+      for (let i = 0; i < n; i++) {
+        const list = shared.get(hi[i]! * 0x200000 + (lo[i]! & 0x1fffff));
+        if (!list) continue;
+        for (const e of list) {
+          if (e.hi !== hi[i] || e.lo !== lo[i]) continue;
+          if (e.first < 0) e.first = keys[i]!;
+          else uf.union(e.first, keys[i]!);
+        }
       }
     }
   }

@@ -1,6 +1,8 @@
 // The one document type that flows through every stage of the data pipeline, and the
 // record shapes written to OUT/docs and OUT/rejected (the contract scripts rely on).
 
+import type { WordCache } from './words.js';
+
 /** One document in flight. Stages read and replace `text`; `meta` carries extras. */
 export interface Doc {
   /** Stable id: `<input file index>-<record index>`, the same on every rerun. */
@@ -25,8 +27,8 @@ export interface Doc {
   html?: string;
   /** Anything else worth keeping (e.g. unmapped JSONL fields, HTTP content type). */
   meta?: Record<string, unknown>;
-  /** Words of `text` for the filters (words.ts wordsOf); never written out. */
-  wordCache?: { text: string; lang?: string; words: string[] };
+  /** Word offsets of `text` for the filters (words.ts wordSpansOf); never written out. */
+  wordCache?: WordCache;
 }
 
 /** Builds a document id from file and record indices (zero-padded, so ids sort like keys). */

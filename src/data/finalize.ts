@@ -1,14 +1,14 @@
 // Step 3 of a run, for one unit: split the unit's candidates into OUT/docs (kept) and
 // OUT/rejected (duplicates, with the id of the document kept in their cluster), adjust
-// the unit's statistics, and write its final marker. A unit with nothing removed has its
-// candidate file renamed into place; either way the output bytes depend only on the input.
+// the unit's statistics, and write its final marker. Candidates are uncompressed, so the
+// kept documents are compressed once, here; the output bytes depend only on the input.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { docId, type KeptRecord } from './doc.js';
 import { layout } from './layout.js';
-import { lines, fileChunks } from './read/bytes.js';
+import { forEachLineSync } from './read/bytes.js';
 import { LineWriter, writeFileAtomic, removeStaleTemps } from './write.js';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { count, countKept, emptyStats, type Stats } from './stats.js';
 import type { Removal } from './dedup.js';
 import { InputError } from '../util/errors.js';
@@ -41,40 +41,39 @@ export async function finalizeUnit(t: FinalTask, candidates: number): Promise<Fi
   const src = layout.candidates(out, unit);
   const dst = layout.docs(out, unit);
   const want = new Set(t.exampleIds);
-  if (t.removed.length === 0 && want.size === 0) {
-    // Nothing to take out: the candidates are the documents. A rerun after a kill between
-    // the rename and the marker finds the file already in place.
-    if (existsSync(src)) {
-      mkdirSync(dirname(dst), { recursive: true });
-      renameSync(src, dst);
-    }
-    else if (!existsSync(dst)) throw new InputError('candidates of this unit are missing; delete the unit marker to redo it', src);
-    for (let i = 0; i < candidates; i++) count(stats, 'dedup', undefined);
-  } else {
+  // The candidates are deleted only after the marker is written, so they are here.
+  if (!existsSync(src)) throw new InputError('candidates of this unit are missing; delete the unit marker to redo it', src);
+  {
     const byRecord = new Map<number, Removal>();
     for (const r of t.removed) byRecord.set(r[0], r);
     const kept = new LineWriter(dst);
     const rejected = new LineWriter(layout.rejectedDedup(out, unit));
     try {
-      for await (const { line } of lines(fileChunks(src))) {
-        const s = line.toString('utf8');
+      // Candidates are uncompressed JSONL written by this pipeline: kept lines go out as
+      // the same bytes, only removed ones (and report examples) are parsed.
+      let seen = 0;
+      forEachLineSync(src, (line) => {
+        seen++;
         // Every candidate line starts with `{"id":"UUUUU-RRRRRRRR"` (toRecord puts id first).
-        const id = s.slice(7, s.indexOf('"', 7));
-        const record = Number(id.slice(id.indexOf('-') + 1));
-        if (want.has(id)) snippets[id] = (JSON.parse(s) as KeptRecord).text.slice(0, 300);
+        const record = Number(line.toString('latin1', 13, 21));
+        if (want.size > 0) {
+          const id = line.toString('latin1', 7, 21);
+          if (want.has(id)) snippets[id] = (JSON.parse(line.toString('utf8')) as KeptRecord).text.slice(0, 300);
+        }
         const rem = byRecord.get(record);
         if (!rem) {
-          kept.write(s);
+          kept.writeBytes(line);
           count(stats, 'dedup', undefined);
-          continue;
+          return;
         }
         const reason = rem[1] === 'exact' ? 'exact_duplicate' : 'near_duplicate';
         count(stats, 'dedup', reason);
-        const rec = JSON.parse(s) as KeptRecord;
+        const rec = JSON.parse(line.toString('utf8')) as KeptRecord;
         // Take the removed document back out of the kept-document histograms.
         countKept(stats, rec.lang, rec.license, rec.text.length, -1);
         rejected.write(JSON.stringify({ ...rec, stage: 'dedup', reason, duplicateOf: docId(rem[2], rem[3]) }));
-      }
+      });
+      if (seen !== candidates) throw new InputError(`has ${seen} lines, its filter marker says ${candidates}; delete the unit's markers to redo it`, src);
     } catch (e) {
       kept.abort();
       rejected.abort();

@@ -3,6 +3,7 @@
 // punctuation "，。" into ASCII), control and zero-width characters, whitespace.
 
 import iconv from 'iconv-lite';
+import { isSpace } from './words.js';
 
 // Windows-1252 bytes 0x80-0x9F that map to characters outside Latin-1.
 const CP1252_HIGH: Record<number, number> = {
@@ -98,8 +99,54 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200
 // Spaces other than the ideographic space U+3000 (which belongs to CJK layout).
 const SPACES = /[\t\u00a0\u1680\u2000-\u200a\u202f\u205f]/g;
 
+/** True for code units >= 0x7f that normalizeText leaves alone wherever they stand. */
+function inert(c: number): boolean {
+  if (c < 0x100) return c >= 0xa1 && c !== 0xad && (c < 0xc2 || c > 0xf4); // not controls, NBSP, soft hyphen, mojibake leads
+  if (c >= 0x4e00 && c <= 0x9fff) return true; // CJK ideographs: no NFC change (GBK mojibake checked apart)
+  if (c >= 0x2010 && c <= 0x2027) return true; // dashes, quotes, bullets, ellipsis
+  if (c >= 0x3000 && c <= 0x3029) return true; // CJK punctuation (U+302A on are combining marks)
+  return c >= 0xff01 && c <= 0xff5e; // full-width forms (compatibility-only decompositions: NFC keeps them)
+}
+
+/**
+ * True when normalizeText would return the text unchanged, decided in one pass: every
+ * character either plain ASCII or inert, no control character but newlines, no space
+ * beside a space or newline, at most two newlines in a row, nothing to trim, and no
+ * suspected mojibake. Most clean text passes, and then skips eight regex passes and NFC.
+ */
+export function isNormalized(t: string): boolean {
+  const len = t.length;
+  if (len === 0) return true;
+  if (isSpace(t.charCodeAt(0)) || isSpace(t.charCodeAt(len - 1))) return false;
+  let prev = 0;
+  let newlines = 0;
+  let han = false;
+  for (let i = 0; i < len; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 10) {
+      if (prev === 32 || ++newlines > 2) return false;
+    } else {
+      newlines = 0;
+      if (c < 32 || c === 127) return false;
+      if (c === 32) {
+        if (prev === 32 || prev === 10) return false;
+      } else if (c > 127) {
+        if (!inert(c)) return false;
+        if (c >= 0x4e00) han = true;
+      }
+    }
+    prev = c;
+  }
+  return !(han && maybeGbkMojibake(t));
+}
+
 /** Normalises Unicode and whitespace without touching CJK punctuation. */
 export function normalizeText(text: string): string {
+  return isNormalized(text) ? text : normalizeTextFull(text);
+}
+
+/** normalizeText without the fast path (what defines it; tests compare the two). */
+export function normalizeTextFull(text: string): string {
   let t = fixMojibake(text);
   t = t.replace(/\r\n?/g, '\n').replace(/[\u2028\u2029]/g, '\n');
   t = t.normalize('NFC');

@@ -23,6 +23,13 @@ interface Detector {
   group?: number;
   /** A substring every match contains: texts without it skip the regex scan. */
   hint?: string;
+  /**
+   * ASCII digits every match holds within one run of digits and the separators
+   * ` .-()+`: texts whose longest such run has fewer skip the regex scan.
+   */
+  minDigits?: number;
+  /** ASCII colons every match contains at least. */
+  minColons?: number;
 }
 
 // ---- validators -------------------------------------------------------------------
@@ -155,7 +162,7 @@ const DETECTORS: Detector[] = [
     re: /(aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
     group: 2,
   },
-  { type: 'TOKEN', re: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,})(?!\w)/g },
+  { type: 'TOKEN', hint: '_', re: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,})(?!\w)/g },
   { type: 'TOKEN', hint: 'xox', re: /(?<!\w)xox[baprs]-[A-Za-z0-9-]{10,}/g },
   { type: 'TOKEN', hint: '_live_', re: /(?<!\w)(?:sk|rk)_live_[0-9A-Za-z]{24,}(?!\w)/g },
   { type: 'TOKEN', hint: 'sk-', re: /(?<![\w-])sk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}(?![\w-])/g },
@@ -166,25 +173,29 @@ const DETECTORS: Detector[] = [
     re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Z0-9])/g,
     valid: (m) => ibanSpan(m[0]),
   },
-  { type: 'CN_ID', re: new RegExp(`${D}[1-8]\\d{16}[\\dXx]${E}`, 'g'), valid: (m) => validCnId(m[0]) },
+  { type: 'CN_ID', minDigits: 17, re: new RegExp(`${D}[1-8]\\d{16}[\\dXx]${E}`, 'g'), valid: (m) => validCnId(m[0]) },
   {
     type: 'CREDIT_CARD',
+    minDigits: 12,
     re: new RegExp(`${D}(?:\\d{4}[ -]?){2,3}\\d{4}(?:\\d{3})?${E}|${D}3[47]\\d{2}[ -]?\\d{6}[ -]?\\d{5}${E}`, 'g'),
     valid: (m) => {
       const d = m[0].replace(/\D/g, '');
       return luhn(d) && cardIssuer(d);
     },
   },
-  { type: 'US_SSN', re: new RegExp(`${D}\\d{3}-\\d{2}-\\d{4}${E}`, 'g'), valid: (m) => validSsn(m[0]) },
+  { type: 'US_SSN', minDigits: 9, re: new RegExp(`${D}\\d{3}-\\d{2}-\\d{4}${E}`, 'g'), valid: (m) => validSsn(m[0]) },
   {
     // Chinese mobiles: 1[3-9] + 9 digits, optionally as 3-4-4; +86/0086 prefix or a phone word nearby.
     type: 'PHONE',
+    minDigits: 11,
     re: /(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)/g,
     valid: (m, text) => /^(?:\+|00)86/.test(m[0]) || PHONE_CONTEXT.test(text.slice(Math.max(0, m.index - 24), m.index)),
   },
   {
     // International numbers written with a + country code: 8 to 15 digits in groups.
     type: 'PHONE',
+    hint: '+',
+    minDigits: 8,
     re: /(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?!\d)/g,
     valid: (m) => {
       const n = m[0].replace(/\D/g, '').length;
@@ -194,26 +205,53 @@ const DETECTORS: Detector[] = [
   {
     // North American numbers: (NXX) NXX-XXXX or NXX-NXX-XXXX / NXX.NXX.XXXX.
     type: 'PHONE',
+    minDigits: 10,
     re: /(?<![\w-])(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[-.])[2-9]\d{2}[-.]\d{4}(?![\w-])/g,
   },
   {
     type: 'IP_ADDRESS',
+    hint: '.',
+    minDigits: 4,
     re: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g,
     valid: (m, text) => globalIPv4(m[0]) && !/(?:version|ver\.?|v)\s*$/i.test(text.slice(Math.max(0, m.index - 9), m.index)),
   },
   {
     type: 'IP_ADDRESS',
-    hint: ':',
+    minColons: 2,
     re: /(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|[0-9A-Fa-f]{1,4})(?![\w:])/g,
     valid: (m) => m[0].split(':').length >= 3 && globalIPv6(m[0]),
   },
 ];
 
+/** The most digits in one run of digits and ` .-()+`, and the number of colons. */
+function precheck(t: string): { digits: number; colons: number } {
+  let best = 0;
+  let run = 0;
+  let colons = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run > best) best = run;
+    } else if (c === 32 || c === 46 || c === 45 || c === 40 || c === 41 || c === 43) {
+      // A separator continues the run.
+    } else {
+      run = 0;
+      if (c === 58) colons++;
+    }
+  }
+  return { digits: best, colons };
+}
+
 /** Redacts personal data in text; returns the new text and counts per type. */
 export function redactPii(text: string): { text: string; counts: Partial<Record<PiiType, number>> } {
   const counts: Partial<Record<PiiType, number>> = {};
   let t = text;
+  // One pass for the cheap prechecks. Redaction only removes digits and colons, so the
+  // counts stay upper bounds as the text is rewritten.
+  const { digits, colons } = precheck(t);
   for (const d of DETECTORS) {
+    if (d.minDigits !== undefined && digits < d.minDigits) continue;
+    if (d.minColons !== undefined && colons < d.minColons) continue;
     if (d.hint !== undefined && !t.includes(d.hint)) continue;
     d.re.lastIndex = 0;
     if (!d.re.test(t)) continue;

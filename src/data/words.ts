@@ -82,27 +82,129 @@ export function splitSpaces(text: string): string[] {
   return out;
 }
 
-/** Words of a document, cached on it while its text and language stay the same. */
-export function wordsOf(doc: { text: string; lang?: string; wordCache?: { text: string; lang?: string; words: string[] } }): string[] {
+/**
+ * Words as [start, end) offsets into the text, in the same split as splitWords, without
+ * a string per word: the filters that only count, measure and hash words read the text.
+ * The arrays are shared scratch, valid for `count` entries until the next split.
+ */
+export interface WordSpans {
+  count: number;
+  start: Int32Array;
+  end: Int32Array;
+}
+
+// Scratch offsets, grown as needed, and the number of splits made (a cache stamp).
+let scratchStart = new Int32Array(4096);
+let scratchEnd = new Int32Array(4096);
+let splits = 0;
+
+function pushSpan(n: number, s: number, e: number): void {
+  if (n === scratchStart.length) {
+    const a = new Int32Array(n * 2);
+    const b = new Int32Array(n * 2);
+    a.set(scratchStart);
+    b.set(scratchEnd);
+    scratchStart = a;
+    scratchEnd = b;
+  }
+  scratchStart[n] = s;
+  scratchEnd[n] = e;
+}
+
+/** splitWords(text, lang) as offsets. */
+export function splitWordSpans(text: string, lang: string | undefined): WordSpans {
+  let n = 0;
+  const len = text.length;
+  if (isUnspaced(lang) || (lang === undefined && UNSPACED_CHAR.test(text))) {
+    if (SURROGATE.test(text)) {
+      for (const m of text.matchAll(TOKEN_UNSPACED)) pushSpan(n++, m.index!, m.index! + m[0].length);
+    } else {
+      let start = -1;
+      for (let i = 0; i < len; i++) {
+        const k = tokenClass(text.charCodeAt(i));
+        if (k === 4) {
+          if (start < 0) start = i;
+          continue;
+        }
+        if (start >= 0) {
+          pushSpan(n++, start, i);
+          start = -1;
+        }
+        if (k !== 1) pushSpan(n++, i, i + 1);
+      }
+      if (start >= 0) pushSpan(n++, start, len);
+    }
+  } else {
+    let start = -1;
+    for (let i = 0; i < len; i++) {
+      if (isSpace(text.charCodeAt(i))) {
+        if (start >= 0) {
+          pushSpan(n++, start, i);
+          start = -1;
+        }
+      } else if (start < 0) start = i;
+    }
+    if (start >= 0) pushSpan(n++, start, len);
+  }
+  splits++;
+  return { count: n, start: scratchStart, end: scratchEnd };
+}
+
+/** Word spans of a document, cached on it while its text and language stay the same. */
+export function wordSpansOf(doc: { text: string; lang?: string; wordCache?: WordCache }): WordSpans {
   const c = doc.wordCache;
-  if (c && c.text === doc.text && c.lang === doc.lang) return c.words;
-  const words = splitWords(doc.text, doc.lang);
-  doc.wordCache = { text: doc.text, lang: doc.lang, words };
-  return words;
+  if (c && c.stamp === splits && c.text === doc.text && c.lang === doc.lang) return c.spans;
+  const spans = splitWordSpans(doc.text, doc.lang);
+  doc.wordCache = { text: doc.text, lang: doc.lang, spans, stamp: splits };
+  return spans;
+}
+
+/** What wordSpansOf caches on a document: valid while no other text was split since. */
+export interface WordCache {
+  text: string;
+  lang: string | undefined;
+  spans: WordSpans;
+  stamp: number;
+}
+
+/** Words of a document as strings (splitWords, through the cached spans). */
+export function wordsOf(doc: { text: string; lang?: string; wordCache?: WordCache }): string[] {
+  const { count, start, end } = wordSpansOf(doc);
+  const out: string[] = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = doc.text.slice(start[i]!, end[i]!);
+  return out;
 }
 
 /** wordsOf(doc).length, without building the words when the text splits on whitespace. */
-export function countWords(doc: { text: string; lang?: string; wordCache?: { text: string; lang?: string; words: string[] } }): number {
+export function countWords(doc: { text: string; lang?: string; wordCache?: WordCache }): number {
   const c = doc.wordCache;
-  if (c && c.text === doc.text && c.lang === doc.lang) return c.words.length;
+  if (c && c.stamp === splits && c.text === doc.text && c.lang === doc.lang) return c.spans.count;
   const text = doc.text;
-  if (isUnspaced(doc.lang) || (doc.lang === undefined && UNSPACED_CHAR.test(text))) return wordsOf(doc).length;
+  if (isUnspaced(doc.lang) || (doc.lang === undefined && UNSPACED_CHAR.test(text))) return countUnspaced(text);
   let n = 0;
   let inWord = false;
   for (let i = 0; i < text.length; i++) {
     const space = isSpace(text.charCodeAt(i));
     if (!space && !inWord) n++;
     inWord = !space;
+  }
+  return n;
+}
+
+/** splitUnspaced(text).length without the array. */
+export function countUnspaced(text: string): number {
+  if (SURROGATE.test(text)) return splitUnspaced(text).length;
+  let n = 0;
+  let inRun = false;
+  for (let i = 0; i < text.length; i++) {
+    const k = tokenClass(text.charCodeAt(i));
+    if (k === 4) {
+      if (!inRun) n++;
+      inRun = true;
+      continue;
+    }
+    inRun = false;
+    if (k !== 1) n++;
   }
   return n;
 }
@@ -134,6 +236,28 @@ export function isSymbolWord(word: string): boolean {
     if (c > 127) return !NOT_SYMBOL.test(word);
   }
   return true;
+}
+
+/** isSymbolWord(text.slice(s, e)) without the slice on the common paths. */
+export function isSymbolSpan(text: string, s: number, e: number): boolean {
+  if (e - s === 1 && text.charCodeAt(s) > 127) return (unitClass(text.charCodeAt(s)) & 2) !== 0;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122)) return false;
+    if (c > 127) return !NOT_SYMBOL.test(text.slice(s, e));
+  }
+  return true;
+}
+
+/** hasLetter(text.slice(s, e)) without the slice on the common paths. */
+export function hasLetterSpan(text: string, s: number, e: number): boolean {
+  if (e - s === 1 && text.charCodeAt(s) > 127) return (unitClass(text.charCodeAt(s)) & 4) !== 0;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if ((c | 32) >= 97 && (c | 32) <= 122) return true;
+    if (c > 127) return LETTER.test(text.slice(s, e));
+  }
+  return false;
 }
 
 /** True when the word has a letter of any script (ASCII fast path, then Unicode). */

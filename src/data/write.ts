@@ -30,8 +30,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 export class LineWriter {
   private readonly tmp: string;
   private fd: number;
-  private parts: string[] = [];
-  private size = 0;
+  // Lines are encoded straight into one block buffer (reused), flushed at BLOCK bytes.
+  private buf = Buffer.allocUnsafe(BLOCK + (BLOCK >> 2));
+  private used = 0;
   lines = 0;
 
   constructor(readonly path: string, private readonly gzip = path.endsWith('.gz')) {
@@ -40,20 +41,38 @@ export class LineWriter {
     this.fd = openSync(this.tmp, 'w');
   }
 
+  /** Room for `bytes` more: flushes first, and grows the buffer for an outsized line. */
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.buf.length) return;
+    this.flush();
+    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(bytes);
+  }
+
   /** Appends one line (a newline is added). */
   write(line: string): void {
-    this.parts.push(line, '\n');
-    this.size += line.length + 1;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    this.reserve(line.length * 3 + 1);
+    this.used += this.buf.write(line, this.used, 'utf8');
+    this.buf[this.used++] = 10;
     this.lines++;
-    if (this.size >= BLOCK) this.flush();
+    if (this.used >= BLOCK) this.flush();
+  }
+
+  /** Appends one line given as UTF-8 bytes (a newline is added). */
+  writeBytes(line: Uint8Array): void {
+    this.reserve(line.length + 1);
+    this.buf.set(line, this.used);
+    this.used += line.length;
+    this.buf[this.used++] = 10;
+    this.lines++;
+    if (this.used >= BLOCK) this.flush();
   }
 
   private flush(): void {
-    if (this.parts.length === 0) return;
-    const buf = Buffer.from(this.parts.join(''), 'utf8');
-    writeSync(this.fd, this.gzip ? gzipSync(buf, { level: GZIP_LEVEL }) : buf);
-    this.parts = [];
-    this.size = 0;
+    if (this.used === 0) return;
+    const data = this.buf.subarray(0, this.used);
+    writeSync(this.fd, this.gzip ? gzipSync(data, { level: GZIP_LEVEL }) : data);
+    this.used = 0;
   }
 
   /** Flushes and renames to the final name. An empty .gz still gets a valid (empty) gzip member. */

@@ -5,13 +5,43 @@
 import type { Doc } from '../doc.js';
 import type { C4Params } from '../config.js';
 import { forLang, type Stage } from '../stage.js';
-import { isUnspaced, splitWords } from '../words.js';
+import { isSpace, isUnspaced, splitWords } from '../words.js';
 
 const POLICY = ['terms of use', 'privacy policy', 'cookie policy', 'uses cookies', 'use of cookies', 'use cookies'];
-const END_PUNCT = /[.?!"'。！？”’」』…]$/;
+const END_PUNCT = new Set([...'.?!"\'。！？”’」』…'].map((c) => c.charCodeAt(0)));
 const CITATION = /\[\d*\]|\[edit\]|\[citation needed\]/gi;
-const SENTENCE_SPLIT_SPACED = /[.?!]+(?=\s|$)/g;
-const SENTENCE_SPLIT_CJK = /[。！？!?]+|[.](?=\s|$)/g;
+
+/**
+ * line.match(/[.?!]+(?=\s|$)/g).length (spaced) or line.match(/[。！？!?]+|[.](?=\s|$)/g).length
+ * (unspaced), counted in one pass without building the match array.
+ */
+export function countSentences(line: string, unspaced: boolean): number {
+  let n = 0;
+  const len = line.length;
+  for (let i = 0; i < len; i++) {
+    const c = line.charCodeAt(i);
+    if (unspaced && (c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 33 || c === 63)) {
+      // A maximal run of 。！？!? is one match.
+      n++;
+      while (i + 1 < len) {
+        const d = line.charCodeAt(i + 1);
+        if (d === 0x3002 || d === 0xff01 || d === 0xff1f || d === 33 || d === 63) i++;
+        else break;
+      }
+    } else if (unspaced ? c === 46 : c === 46 || c === 33 || c === 63) {
+      // Spaced: a maximal run of .?! followed by whitespace or the end; unspaced: one '.'.
+      if (!unspaced) {
+        while (i + 1 < len) {
+          const d = line.charCodeAt(i + 1);
+          if (d === 46 || d === 33 || d === 63) i++;
+          else break;
+        }
+      }
+      if (i + 1 === len || isSpace(line.charCodeAt(i + 1))) n++;
+    }
+  }
+  return n;
+}
 
 /** Words in a line (spaced languages: whitespace-separated runs, counted without splitting). */
 function countWords(line: string, unspaced: boolean, lang: string | undefined): number {
@@ -36,23 +66,34 @@ export class C4 implements Stage {
     const lower = doc.text.toLowerCase();
     if (p.filterLoremIpsum && lower.includes('lorem ipsum')) return 'lorem_ipsum';
     if (p.filterCurlyBracket && doc.text.includes('{')) return 'curly_bracket';
+    // Lines are lower-cased only when the document holds a phrase they are checked for.
+    const js = p.filterJavascript && lower.includes('javascript');
+    const policy = p.filterPolicy && POLICY.some((x) => lower.includes(x));
     const kept: string[] = [];
     let sentences = 0;
     const unspaced = isUnspaced(doc.lang);
     for (const raw of doc.text.split('\n')) {
       let line = raw.trim();
-      if (p.removeCitations) line = line.replace(CITATION, '');
+      let cited = false;
+      if (p.removeCitations && line.includes('[')) {
+        const before = line;
+        line = line.replace(CITATION, '');
+        // Removing a mark can join a phrase the document-level check did not see.
+        cited = line !== before;
+      }
       if (line.length === 0) {
         if (kept.length > 0 && kept[kept.length - 1] !== '') kept.push('');
         continue;
       }
-      if (p.filterNoTerminalPunct && (!END_PUNCT.test(line) || line.endsWith('...'))) continue;
+      if (p.filterNoTerminalPunct && (!END_PUNCT.has(line.charCodeAt(line.length - 1)) || line.endsWith('...'))) continue;
       if (countWords(line, unspaced, doc.lang) < p.minWordsPerLine) continue;
       if (line.length > p.maxWordLength && splitWords(line, doc.lang).some((w) => w.length > p.maxWordLength)) continue;
-      const l = line.toLowerCase();
-      if (p.filterJavascript && l.includes('javascript')) continue;
-      if (p.filterPolicy && POLICY.some((x) => l.includes(x))) continue;
-      sentences += (line.match(unspaced ? SENTENCE_SPLIT_CJK : SENTENCE_SPLIT_SPACED)?.length ?? 0) || 1;
+      if (js || policy || cited) {
+        const l = line.toLowerCase();
+        if (p.filterJavascript && l.includes('javascript')) continue;
+        if (p.filterPolicy && POLICY.some((x) => l.includes(x))) continue;
+      }
+      sentences += countSentences(line, unspaced) || 1;
       kept.push(line);
     }
     if (sentences < p.minSentences) return 'too_few_sentences';

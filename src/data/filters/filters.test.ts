@@ -70,3 +70,81 @@ test('blocklists: parent domains and URL prefixes; words on boundaries, substrin
   assert.equal(w.apply(doc('The occasional visitor.')), undefined);
   assert.equal(w.apply(doc('网上赌博是违法的。', 'zh')), 'blocked_words');
 });
+
+test('C4 sentence count equals the match count of its regexes', async () => {
+  const { countSentences } = await import('./c4.js');
+  const fc = (await import('fast-check')).default;
+  const alphabet = ['a', 'b', ' ', '\t', '.', '.', '?', '!', '。', '！', '？', '中', '\u3000', '\u00a0', '"'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 30 }), fc.boolean(), (chars, unspaced) => {
+      const s = chars.join('');
+      const re = unspaced ? /[。！？!?]+|[.](?=\s|$)/g : /[.?!]+(?=\s|$)/g;
+      assert.equal(countSentences(s, unspaced), s.match(re)?.length ?? 0);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('Gopher line shapes equal the per-line regexes', async () => {
+  const { lineShapes } = await import('./gopher.js');
+  const fc = (await import('fast-check')).default;
+  const alphabet = ['a', ' ', '\t', '\n', '\n', '.', '.', '…', '•', '-', '*', '·', '\u00a0', '\r'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 30 }), (chars) => {
+      const s = chars.join('');
+      const lines = s.split('\n');
+      assert.deepEqual(lineShapes(s), [lines.length, lines.filter((l) => /^\s*[•‣⁃◦∙·*\-–—]\s/.test(l)).length, lines.filter((l) => /(\.\.\.|…)\s*$/.test(l)).length]);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('word spans split exactly like splitWords, and stop words match case-insensitively', async () => {
+  const { splitWords, splitWordSpans } = await import('../words.js');
+  const fc = (await import('fast-check')).default;
+  const alphabet = ['a', 'The', ' ', '\n', '\u3000', '中', '文', '，', '。', 'x1', '!', '\ud83d\ude00', '\u00a0'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 25 }), fc.constantFrom('en', 'zh', undefined), (parts, lang) => {
+      const s = parts.join('');
+      const sp = splitWordSpans(s, lang);
+      const words = Array.from({ length: sp.count }, (_, i) => s.slice(sp.start[i], sp.end[i]));
+      assert.deepEqual(words, splitWords(s, lang));
+    }),
+    { numRuns: 2000 },
+  );
+  // Stop words: "THE" and "With" count, "them" and "the," do not (whole tokens only).
+  const g = new GopherQuality({ ...cfg.params.gopherQuality, minWords: 1, minStopWords: 2 });
+  const base = 'alpha beta gamma delta epsilon zeta eta theta iota kappa';
+  assert.equal(g.apply(doc(`${base} THE With`)), undefined);
+  assert.equal(g.apply(doc(`${base} them the,`)), 'too_few_stop_words');
+});
+
+test('Gopher duplicate paragraphs and lines equal split/trim/Set counting', async () => {
+  const { duplicateSegments } = await import('./gopher.js');
+  const fc = (await import('fast-check')).default;
+  const ref = (text: string, sep: RegExp | string): [number, number, number] => {
+    const items = text.split(sep).map((x) => x.trim()).filter(Boolean);
+    const seen = new Set<string>();
+    let n = 0;
+    let chars = 0;
+    for (const x of items) {
+      if (seen.has(x)) {
+        n++;
+        chars += x.length;
+      } else seen.add(x);
+    }
+    return [items.length, n, chars];
+  };
+  const alphabet = ['a', 'b', 'ab', ' ', '\t', '\n', '\n', '\n\n', '中', '\u3000'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 60 }), (parts) => {
+      const s = parts.join('');
+      assert.deepEqual(duplicateSegments(s, true), ref(s, /\n{2,}/));
+      assert.deepEqual(duplicateSegments(s, false), ref(s, '\n'));
+    }),
+    { numRuns: 3000 },
+  );
+  // Many lines: the set grows past its first capacity.
+  const many = Array.from({ length: 500 }, (_, i) => `line ${i % 300}`).join('\n');
+  assert.deepEqual(duplicateSegments(many, false), ref(many, '\n'));
+});

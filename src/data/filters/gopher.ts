@@ -5,69 +5,138 @@
 import type { Doc } from '../doc.js';
 import type { GopherQualityParams, GopherRepetitionParams } from '../config.js';
 import { forLang, type Stage } from '../stage.js';
-import { hasLetter, isSymbolWord, wordsOf } from '../words.js';
+import { hasLetterSpan, isSpace, isSymbolSpan, wordSpansOf, type WordSpans } from '../words.js';
 import { fmix32, hashRange } from '../hash.js';
 
-const BULLETS = /^\s*[•‣⁃◦∙·*\-–—]\s/;
-const ELLIPSIS_END = /(\.\.\.|…)\s*$/;
 
 export class GopherQuality implements Stage {
   readonly name = 'gopher_quality';
   private stopFor: string[] | undefined;
-  private stopSet = new Set<string>();
-  private maxStopLength = 0;
+  private stop = new StopWords([]);
   constructor(private readonly p: GopherQualityParams, private readonly perLang?: Record<string, Partial<GopherQualityParams>>) {}
-
-  /** Caches the stop-word set of the last list used (lists change only with the language). */
-  private setStop(list: string[]): Set<string> {
-    this.stopFor = list;
-    this.stopSet = new Set(list.map((w) => w.toLowerCase()));
-    this.maxStopLength = Math.max(0, ...list.map((w) => w.length));
-    return this.stopSet;
-  }
 
   apply(doc: Doc): string | undefined {
     const p = forLang(this.p, this.perLang, doc.lang);
     const text = doc.text;
-    const words = wordsOf(doc);
-    // One pass: non-symbol words and their length, words with a letter, stop words.
-    const stop = p.stopWords === this.stopFor ? this.stopSet : this.setStop(p.stopWords);
+    const { count, start, end } = wordSpansOf(doc);
+    // The stop-word matcher of the last list used (lists change only with the language).
+    if (p.stopWords !== this.stopFor) {
+      this.stopFor = p.stopWords;
+      this.stop = new StopWords(p.stopWords);
+    }
+    const stop = this.stop;
+    // One pass: non-symbol words and their length, words with a letter, stop words (only
+    // counted up to the minimum, which is all the rule needs).
     let n = 0;
     let chars = 0;
     let alpha = 0;
     let stops = 0;
-    for (const w of words) {
-      if (!isSymbolWord(w)) {
+    for (let i = 0; i < count; i++) {
+      const s = start[i]!;
+      const e = end[i]!;
+      if (!isSymbolSpan(text, s, e)) {
         n++;
-        chars += w.length; // UTF-16 units: exact for BMP text, which is nearly all
+        chars += e - s; // UTF-16 units: exact for BMP text, which is nearly all
       }
-      if (hasLetter(w)) alpha++;
-      if (w.length <= this.maxStopLength && stop.has(isLowerAscii(w) ? w : w.toLowerCase())) stops++;
+      if (hasLetterSpan(text, s, e)) alpha++;
+      if (stops < p.minStopWords && stop.has(text, s, e)) stops++;
     }
     if (n < p.minWords) return 'too_few_words';
     if (n > p.maxWords) return 'too_many_words';
     const avg = chars / n;
     if (avg < p.minAvgWordLength) return 'short_avg_word_length';
     if (avg > p.maxAvgWordLength) return 'long_avg_word_length';
-    const nWords = Math.max(1, words.length);
+    const nWords = Math.max(1, count);
     if (countOf(text, '#') / nWords > p.maxSymbolWordRatio) return 'too_many_hashes';
     if ((countOf(text, '...') + countOf(text, '…')) / nWords > p.maxSymbolWordRatio) return 'too_many_ellipsis';
-    const lines = text.split('\n');
-    if (lines.filter((l) => BULLETS.test(l)).length / lines.length > p.maxBulletLinesRatio) return 'too_many_bullet_lines';
-    if (lines.filter((l) => ELLIPSIS_END.test(l)).length / lines.length > p.maxEllipsisLinesRatio) return 'too_many_ellipsis_lines';
+    const [lines, bullets, ellipses] = lineShapes(text);
+    if (bullets / lines > p.maxBulletLinesRatio) return 'too_many_bullet_lines';
+    if (ellipses / lines > p.maxEllipsisLinesRatio) return 'too_many_ellipsis_lines';
     if (alpha / nWords < p.minAlphaWordsRatio) return 'too_few_alpha_words';
     if (stops < p.minStopWords) return 'too_few_stop_words';
     return undefined;
   }
 }
 
-/** True when toLowerCase() would return the word unchanged because it is ASCII without capitals. */
-function isLowerAscii(w: string): boolean {
-  for (let i = 0; i < w.length; i++) {
-    const c = w.charCodeAt(i);
-    if (c > 127 || (c >= 65 && c <= 90)) return false;
+const BULLET_CHARS = new Set([...'•‣⁃◦∙·*-–—'].map((c) => c.charCodeAt(0)));
+
+/**
+ * Over the lines of text.split('\n'): [lines, lines matching /^\s*[•‣⁃◦∙·*\-–—]\s/ (bullets),
+ * lines matching /(\.\.\.|…)\s*$/ (ending in an ellipsis)], in one pass.
+ */
+export function lineShapes(text: string): [number, number, number] {
+  let lines = 0;
+  let bullets = 0;
+  let ellipses = 0;
+  const len = text.length;
+  for (let s = 0; s <= len; ) {
+    let e = text.indexOf('\n', s);
+    if (e < 0) e = len;
+    lines++;
+    let i = s;
+    while (i < e && isSpace(text.charCodeAt(i))) i++;
+    if (i + 1 < e && BULLET_CHARS.has(text.charCodeAt(i)) && isSpace(text.charCodeAt(i + 1))) bullets++;
+    let j = e;
+    while (j > s && isSpace(text.charCodeAt(j - 1))) j--;
+    if ((j - s >= 1 && text.charCodeAt(j - 1) === 0x2026) || (j - s >= 3 && text.charCodeAt(j - 1) === 46 && text.charCodeAt(j - 2) === 46 && text.charCodeAt(j - 3) === 46)) ellipses++;
+    s = e + 1;
   }
-  return true;
+  return [lines, bullets, ellipses];
+}
+
+/**
+ * Stop-word lookup on a span of the text, case-insensitive like comparing
+ * text.slice(s, e).toLowerCase() with the lower-cased list: ASCII words hash in place and
+ * compare against the few list entries with that hash; single characters are memoised;
+ * anything else takes the string path.
+ */
+class StopWords {
+  private readonly set: Set<string>;
+  private readonly maxLength: number;
+  private readonly byHash = new Map<number, string[]>();
+  private readonly single = new Map<number, boolean>();
+
+  constructor(list: string[]) {
+    this.set = new Set(list.map((w) => w.toLowerCase()));
+    this.maxLength = Math.max(0, ...list.map((w) => w.length));
+    for (const w of this.set) {
+      if (!/^[\x00-\x7f]*$/.test(w)) continue;
+      let h = 0;
+      for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 0x01000193);
+      const l = this.byHash.get(h);
+      if (l) l.push(w);
+      else this.byHash.set(h, [w]);
+    }
+  }
+
+  has(text: string, s: number, e: number): boolean {
+    if (e - s > this.maxLength) return false;
+    if (e - s === 1 && text.charCodeAt(s) > 127) {
+      const c = text.charCodeAt(s);
+      let v = this.single.get(c);
+      if (v === undefined) this.single.set(c, (v = this.set.has(String.fromCharCode(c).toLowerCase())));
+      return v;
+    }
+    let h = 0;
+    for (let i = s; i < e; i++) {
+      let c = text.charCodeAt(i);
+      if (c > 127) return this.set.has(text.slice(s, e).toLowerCase());
+      if (c >= 65 && c <= 90) c |= 32;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    const cands = this.byHash.get(h);
+    if (!cands) return false;
+    outer: for (const w of cands) {
+      if (w.length !== e - s) continue;
+      for (let i = 0; i < w.length; i++) {
+        let c = text.charCodeAt(s + i);
+        if (c >= 65 && c <= 90) c |= 32;
+        if (c !== w.charCodeAt(i)) continue outer;
+      }
+      return true;
+    }
+    return false;
+  }
 }
 
 function countOf(text: string, sub: string): number {
@@ -76,40 +145,130 @@ function countOf(text: string, sub: string): number {
   return n;
 }
 
-/** Duplicate elements: [count of duplicated items, their characters]. */
-function duplicates(items: string[]): [number, number] {
-  const seen = new Set<string>();
-  let n = 0;
+/**
+ * Duplicated segments of a text, as Set-based counting over the trimmed, non-empty pieces
+ * of text.split(/\n{2,}/) (paragraphs) or text.split('\n') (lines) would give:
+ * [pieces, duplicated pieces, their characters]. Pieces are offsets, hashed in place and
+ * compared character by character on equal hashes, so no string is built.
+ */
+export function duplicateSegments(text: string, paragraphs: boolean): [number, number, number] {
+  const len = text.length;
+  let pieces = 0;
+  let dup = 0;
   let chars = 0;
-  for (const x of items) {
-    if (seen.has(x)) {
-      n++;
-      chars += x.length;
-    } else seen.add(x);
+  segs.reset();
+  for (let s = 0; s <= len; ) {
+    let e = text.indexOf('\n', s);
+    if (paragraphs) while (e >= 0 && text.charCodeAt(e + 1) !== 10) e = text.indexOf('\n', e + 1);
+    if (e < 0) e = len;
+    let a = s;
+    let b = e;
+    while (a < b && isSpace(text.charCodeAt(a))) a++;
+    while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+    if (b > a) {
+      pieces++;
+      if (!segs.add(text, a, b)) {
+        dup++;
+        chars += b - a;
+      }
+    }
+    // Past the separator: one newline, or the whole run of two or more.
+    s = e + 1;
+    if (paragraphs) while (s < len && text.charCodeAt(s) === 10) s++;
   }
-  return [n, chars];
+  return [pieces, dup, chars];
 }
+
+/** A set of text ranges by content (open addressing on a 32-bit hash, exact compare). */
+class RangeSet {
+  private h = new Int32Array(128);
+  private st = new Int32Array(128);
+  private en = new Int32Array(128);
+  private used = new Uint8Array(128);
+  private size = 0;
+  private mask = 127;
+
+  /** Empties the set (it keeps the capacity it grew to). */
+  reset(): void {
+    if (this.size > 0) this.used.fill(0);
+    this.size = 0;
+  }
+
+  private grow(cap: number): void {
+    this.h = new Int32Array(cap);
+    this.st = new Int32Array(cap);
+    this.en = new Int32Array(cap);
+    this.used = new Uint8Array(cap);
+    this.mask = cap - 1;
+  }
+
+  /** Adds text[a, b); false when an equal range was already in. */
+  add(text: string, a: number, b: number): boolean {
+    if ((this.size + 1) * 2 > this.used.length) this.rehash();
+    const h = hashRange(text, a, b, 0x51) | 0;
+    let i = h & this.mask;
+    while (this.used[i]) {
+      if (this.h[i] === h && sameRange(text, this.st[i]!, this.en[i]!, a, b)) return false;
+      i = (i + 1) & this.mask;
+    }
+    this.used[i] = 1;
+    this.h[i] = h;
+    this.st[i] = a;
+    this.en[i] = b;
+    this.size++;
+    return true;
+  }
+
+  private rehash(): void {
+    const { h, st, en, used } = this;
+    this.grow(used.length * 2);
+    for (let j = 0; j < used.length; j++) {
+      if (!used[j]) continue;
+      let i = h[j]! & this.mask;
+      while (this.used[i]) i = (i + 1) & this.mask;
+      this.used[i] = 1;
+      this.h[i] = h[j]!;
+      this.st[i] = st[j]!;
+      this.en[i] = en[j]!;
+    }
+  }
+}
+
+function sameRange(text: string, a0: number, b0: number, a1: number, b1: number): boolean {
+  if (b0 - a0 !== b1 - a1) return false;
+  for (let k = 0; k < b0 - a0; k++) if (text.charCodeAt(a0 + k) !== text.charCodeAt(a1 + k)) return false;
+  return true;
+}
+
+const segs = new RangeSet();
 
 /**
  * Counts of 64-bit n-gram keys (two uint32 lanes) in an open-addressing table, reused
  * across documents: far cheaper than a Map of 52-bit float keys.
  */
 class NgramCounts {
-  private k1 = new Uint32Array(1024);
-  private k2 = new Uint32Array(1024);
+  private k1 = new Int32Array(1024);
+  private k2 = new Int32Array(1024);
   private c = new Uint32Array(1024);
   private mask = 1023;
+  // Slots filled since the last reset: clearing them is cheaper than clearing the table,
+  // which keeps the size of the largest document seen.
+  private touched = new Int32Array(512);
+  private nTouched = 0;
 
-  /** Empties the table, sized for `n` distinct keys. */
+  /** Empties the table and uses 2^k >= 2n of its slots (n: distinct keys to come, at most). */
   reset(n: number): void {
+    for (let t = 0; t < this.nTouched; t++) this.c[this.touched[t]!] = 0;
+    this.nTouched = 0;
     let cap = 1024;
     while (cap < n * 2) cap *= 2;
-    if (cap !== this.c.length) {
-      this.k1 = new Uint32Array(cap);
-      this.k2 = new Uint32Array(cap);
+    if (cap > this.c.length) {
+      this.k1 = new Int32Array(cap);
+      this.k2 = new Int32Array(cap);
       this.c = new Uint32Array(cap);
-      this.mask = cap - 1;
-    } else this.c.fill(0);
+    }
+    if (this.touched.length < n) this.touched = new Int32Array(n);
+    this.mask = cap - 1;
   }
 
   /** Adds one to a key's count and returns the new count. */
@@ -121,6 +280,7 @@ class NgramCounts {
         this.k1[i] = a;
         this.k2[i] = b;
         this.c[i] = 1;
+        this.touched[this.nTouched++] = i;
         return 1;
       }
       if (this.k1[i] === a && this.k2[i] === b) return (this.c[i] = c + 1);
@@ -136,29 +296,32 @@ class NgramCounts {
  */
 class RollingNgrams {
   // Scratch reused across documents (grown as needed); valid up to `len`.
-  wh = new Uint32Array(1024);
+  // Hashes are stored as int32 (the same bits): V8 keeps them in integer registers,
+  // where uint32 values of 2^31 and up would become doubles.
+  wh = new Int32Array(1024);
   wl = new Uint32Array(1024);
-  a = new Uint32Array(1024);
-  b = new Uint32Array(1024);
+  a = new Int32Array(1024);
+  b = new Int32Array(1024);
   len = 0;
   n = 0;
 
   /** Hashes the words (wh) and their lengths (wl), and starts at n = 1. */
-  load(words: string[]): void {
-    const len = words.length;
+  load(text: string, spans: WordSpans): void {
+    const len = spans.count;
     if (this.wh.length < len) {
       const cap = Math.max(len, this.wh.length * 2);
-      this.wh = new Uint32Array(cap);
+      this.wh = new Int32Array(cap);
       this.wl = new Uint32Array(cap);
-      this.a = new Uint32Array(cap);
-      this.b = new Uint32Array(cap);
+      this.a = new Int32Array(cap);
+      this.b = new Int32Array(cap);
     }
     const { wh, wl, a, b } = this;
     for (let i = 0; i < len; i++) {
-      const w = words[i]!;
-      const h = hashRange(w, 0, w.length, 7);
+      const s = spans.start[i]!;
+      const e = spans.end[i]!;
+      const h = hashRange(text, s, e, 7);
       wh[i] = h;
-      wl[i] = w.length;
+      wl[i] = e - s;
       a[i] = h;
       b[i] = fmix32(h ^ 0x3b9aca07);
     }
@@ -199,26 +362,25 @@ export class GopherRepetition implements Stage {
     const p = forLang(this.p, this.perLang, doc.lang);
     const text = doc.text;
     const total = Math.max(1, text.length);
-    const paras = text.split(/\n{2,}/).map((s) => s.trim()).filter(Boolean);
-    const [pd, pc] = duplicates(paras);
-    if (paras.length > 0 && pd / paras.length > p.dupParaFrac) return 'dup_para_frac';
+    const [np, pd, pc] = duplicateSegments(text, true);
+    if (np > 0 && pd / np > p.dupParaFrac) return 'dup_para_frac';
     if (pc / total > p.dupParaCharFrac) return 'dup_para_char_frac';
-    const lines = text.split('\n').map((s) => s.trim()).filter(Boolean);
-    const [ld, lc] = duplicates(lines);
-    if (lines.length > 0 && ld / lines.length > p.dupLineFrac) return 'dup_line_frac';
+    const [nl, ld, lc] = duplicateSegments(text, false);
+    if (nl > 0 && ld / nl > p.dupLineFrac) return 'dup_line_frac';
     if (lc / total > p.dupLineCharFrac) return 'dup_line_char_frac';
 
-    const words = wordsOf(doc);
-    roll.load(words);
+    const spans = wordSpansOf(doc);
+    const nw = spans.count;
+    roll.load(text, spans);
     const wl = roll.wl;
     const ascending = ascends(p.topNgrams, p.dupNgrams);
     for (const [n, max] of p.topNgrams) {
-      if (words.length < n) continue;
+      if (nw < n) continue;
       roll.to(n);
-      table.reset(words.length);
+      table.reset(nw);
       let best = 0;
       let bestAt = 0;
-      for (let i = 0; i + n <= words.length; i++) {
+      for (let i = 0; i + n <= nw; i++) {
         const c = table.add(roll.a[i]!, roll.b[i]!);
         if (c > best) {
           best = c;
@@ -235,14 +397,14 @@ export class GopherRepetition implements Stage {
       }
     }
     for (const [n, max] of p.dupNgrams) {
-      if (words.length < n) continue;
+      if (nw < n) continue;
       // Both lists are in ascending n (datatrove's and FineWeb-2's are), which rolling needs.
       if (n < roll.n) throw new Error('gopherRepetition n-gram lengths must ascend across topNgrams and dupNgrams');
       roll.to(n);
-      table.reset(words.length);
+      table.reset(nw);
       let repeated = 0;
       let i = 0;
-      while (i + n <= words.length) {
+      while (i + n <= nw) {
         if (table.add(roll.a[i]!, roll.b[i]!) > 1) {
           for (let j = i; j < i + n; j++) repeated += wl[j]!;
           i += n;

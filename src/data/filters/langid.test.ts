@@ -17,6 +17,18 @@ test('eldDetect equals eld.detect on prose, noise and edge cases', () => {
     for (let j = r.int(400); j > 0; j--) s += alphabet[r.int(alphabet.length)];
     texts.push(s);
   }
+  // Long texts, around the 480-character first cut: separator runs, Greek final sigma and
+  // multi-byte scripts straddling it, and texts whose first 480 characters are too few bytes.
+  const seps = ' ,.!?-\n0123456789    ';
+  for (let i = 0; i < 600; i++) {
+    let s = '';
+    const len = 380 + r.int(800);
+    const pool = i % 3 === 0 ? alphabet : i % 3 === 1 ? [...'ΣσςαβΣ ΑΣ Σ.'] : [...seps + 'ab'];
+    for (let j = 0; j < len; j++) s += pool[r.int(pool.length)];
+    texts.push(s);
+  }
+  for (let k = 0; k < 40; k++) texts.push('ab '.repeat(150 + k) + "'".repeat(k % 9) + ', ' + "'".repeat(k % 5) + ' ΑΣ'.repeat(200));
+  for (let k = 460; k < 500; k++) texts.push('word '.repeat(k / 5) + 'x'.repeat(k % 7) + ' ,,, '.repeat(20) + 'ΟΔΟΣ ΚΑΙ '.repeat(60));
   for (const t of texts) {
     const e = eld.detect(t);
     const want = { language: e.language, score: e.language ? (e.getScores()[e.language] ?? 0) : 0 };

@@ -129,6 +129,10 @@ const seenGen = new Uint32Array(SEEN);
 let gen = 0;
 let unique = 0;
 const longSeen = new Set<string>();
+/** Where encodeWords stopped reading its string (-1: it read all of it). */
+let stoppedAt = -1;
+/** Characters prepared first; eld's 1,000 only when its byte budget was not reached in them. */
+const FIRST_CUT = 480;
 
 /** eld's strToUtf8Bytes as symbols in `buf`: returns the number of words, cut near 350-380 bytes. */
 function encodeWords(str: string, symOfByte: Uint8Array): number {
@@ -136,6 +140,7 @@ function encodeWords(str: string, symOfByte: Uint8Array): number {
   let n = 0;
   let start = 0;
   let countBytes = 0;
+  stoppedAt = -1;
   for (let ii = 0; ii < str.length; ii++) {
     let c = str.charCodeAt(ii);
     if (c < 0x80) {
@@ -145,7 +150,10 @@ function encodeWords(str: string, symOfByte: Uint8Array): number {
           wordEnd[words++] = n;
           start = n;
         }
-        if (countBytes > 350) break;
+        if (countBytes > 350) {
+          stoppedAt = ii;
+          break;
+        }
       } else buf[n++] = c;
       countBytes++;
     } else if (c < 0x800) {
@@ -236,8 +244,17 @@ export function eldDetect(text: string): { language: string; score: number } {
     return { language: r.language, score: r.language ? (r.getScores()[r.language] ?? 0) : 0 };
   }
   const { separators, codes, symOfByte } = model;
-  const prepared = text.substring(0, 1000).replace(separators, ' ').trim().toLowerCase();
-  const words = encodeWords(prepared, symOfByte);
+  // eld prepares the first 1,000 characters but reads only ~380 bytes of the result.
+  // Preparing fewer gives the same symbols when reading stopped (it stops only at a space,
+  // after whole words) before the last space of the shorter preparation: only what follows
+  // that space can differ (a separator run or a word cut in two, which changes its
+  // replacement or a final sigma's lower case). Otherwise prepare all 1,000.
+  let words: number;
+  if (text.length > FIRST_CUT) {
+    const short = text.substring(0, FIRST_CUT).replace(separators, ' ').trim().toLowerCase();
+    words = encodeWords(short, symOfByte);
+    if (stoppedAt < 0 || stoppedAt >= short.lastIndexOf(' ')) words = encodeWords(text.substring(0, 1000).replace(separators, ' ').trim().toLowerCase(), symOfByte);
+  } else words = encodeWords(text.replace(separators, ' ').trim().toLowerCase(), symOfByte);
   if (scores.length !== codes.length) scores = new Float64Array(codes.length);
   scores.fill(0);
   gen = (gen + 1) >>> 0;
