@@ -1,6 +1,6 @@
 // A small pool of worker threads for the CPU-heavy steps (a whole unit per task: read,
-// decompress, extract, filter, hash). With one thread, tasks run inline, which is also
-// what tests use to keep stack traces simple.
+// decompress, extract, filter, hash). With one thread, tasks run inline, one at a time
+// (which is also what tests use to keep stack traces simple).
 
 import { Worker } from 'node:worker_threads';
 import { runUnit, type UnitTask, type FilterMarker } from './unit.js';
@@ -26,6 +26,8 @@ export class Pool {
   private readonly waiting: (() => void)[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  /** Inline tasks (a pool of one) run one after another, as a worker would run them. */
+  private inline: Promise<unknown> = Promise.resolve();
 
   constructor(readonly size: number) {
     if (size <= 1) return;
@@ -54,7 +56,13 @@ export class Pool {
 
   /** Runs a task on the next free worker (or inline for a pool of one). */
   async run(t: Task): Promise<FilterMarker | FinalMarker> {
-    if (this.size <= 1) return runTask(t);
+    if (this.size <= 1) {
+      // Without this, every unit of a run would be in flight at once on this thread,
+      // interleaved at each await: memory growing with the number of input files.
+      const p = this.inline.then(() => runTask(t));
+      this.inline = p.catch(() => undefined);
+      return p;
+    }
     while (this.idle.length === 0) await new Promise<void>((r) => this.waiting.push(r));
     const w = this.idle.pop()!;
     const id = this.nextId++;
