@@ -17,18 +17,28 @@ function jaccard(a: Uint32Array, b: Uint32Array): number {
   return inter / (A.size + B.size - inter);
 }
 
-test('estimated Jaccard is within 0.12 of the exact shingle Jaccard', () => {
+test('estimated Jaccard tracks the exact shingle Jaccard: within 4 standard errors, unbiased on average', () => {
+  // With P = 112 independent minima the estimate is binomial: sd = sqrt(J (1 - J) / 112).
   const h = new MinHasher(MINHASH_DEFAULTS);
   const r = new Rng(7);
-  for (let i = 0; i < 30; i++) {
+  let absErr = 0;
+  let err = 0;
+  const n = 60;
+  for (let i = 0; i < n; i++) {
     const a = enDoc(r);
     const b = perturb(r, a, 0.02 + 0.1 * r.next());
     const sa = h.shingles(a, 'en');
     const sb = h.shingles(b, 'en');
     const exact = jaccard(sa, sb);
     const est = estimateJaccard(h.signature(sa).slice(), h.signature(sb).slice());
-    assert.ok(Math.abs(est - exact) < 0.12, `exact ${exact.toFixed(3)} estimate ${est.toFixed(3)}`);
+    const sd = Math.sqrt((exact * (1 - exact)) / 112);
+    assert.ok(Math.abs(est - exact) <= 4 * sd + 1e-9, `exact ${exact.toFixed(3)} estimate ${est.toFixed(3)}`);
+    absErr += Math.abs(est - exact);
+    err += est - exact;
   }
+  // Expected mean |error| is about 0.8 sd (~0.035 here); a biased hash family would show.
+  assert.ok(absErr / n < 0.06, `mean |error| ${(absErr / n).toFixed(3)}`);
+  assert.ok(Math.abs(err / n) < 0.03, `mean error ${(err / n).toFixed(3)}`);
 });
 
 test('datatrove figures: 14 x 8 bands keep a 0.8-similar pair as candidate with p = 0.924', () => {
@@ -174,4 +184,23 @@ test('fallback: a missing or invalid kernel file compiles to null, ANVIL_DATA_WA
   assert.equal(h.usesWasm, false);
   const xs = randomShingles(new Rng(14), 500);
   assert.deepEqual(h.signature(xs).slice(), new MinHasher(MINHASH_DEFAULTS).signature(xs).slice());
+});
+
+test('shingles: the one-pass path equals the regex definition, and rolling windows equal direct hashing', () => {
+  const h = new MinHasher(MINHASH_DEFAULTS);
+  const alphabet = ['the', 'Cat', 'sat', ' ', ' ', ',', '.', '1999', '٣', 'İ', 'é', '中', '文', '数', '据', '\n', 'ǅ', '—'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }), fc.constantFrom('en', 'zh'), (parts, lang) => {
+      const text = parts.join('');
+      assert.deepEqual([...h.shingles(text, lang)], [...h.shinglesByRegex(text, lang)]);
+    }),
+    { numRuns: 1500 },
+  );
+  // Window i of a long text is the single shingle of exactly its own five words (characters).
+  const words = 'one two three four five six seven eight nine ten eleven'.split(' ');
+  const all = h.shingles(words.join(' '), 'en');
+  for (let i = 0; i + 5 <= words.length; i++) assert.equal(all[i], h.shingles(words.slice(i, i + 5).join(' '), 'en')[0]);
+  const zh = '今天天气很好我们去公园散步';
+  const allZh = h.shingles(zh, 'zh');
+  for (let i = 0; i + 5 <= zh.length; i++) assert.equal(allZh[i], h.shingles(zh.slice(i, i + 5), 'zh')[0]);
 });

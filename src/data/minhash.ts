@@ -37,11 +37,36 @@ function mixUnit(h: number, c: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-/** hashRange over code units in an array. */
-function hashUnits(u: Uint16Array, start: number, end: number, seed: number): number {
-  let h = seed ^ 0x9747b28c;
-  for (let i = start; i < end; i++) h = mixUnit(h, u[i]!);
-  return fmix32(h ^ (end - start));
+/** The element hash of one code unit of a character n-gram. */
+function unitHash(c: number): number {
+  return fmix32(c ^ 0x27d4eb2f) | 0;
+}
+
+/** Odd multiplier of the polynomial n-gram hash. */
+const NGRAM_BASE = 0x2f0b3c4d | 1;
+
+/**
+ * Shingles of the element hashes e[0, m): one per window of n (a single one over all m
+ * when m < n, and for m = 0), as fmix32 of the window's polynomial hash mod 2^32, which a
+ * rolling update gives in two multiplications per window whatever n is.
+ */
+function ngramShingles(e: Int32Array, m: number, n: number): Uint32Array {
+  const k = Math.min(n, m);
+  const count = Math.max(1, m - n + 1);
+  const out = new Uint32Array(count);
+  const seed = Math.imul(k + 1, 0x2545f491);
+  let h = 0;
+  let top = 1; // NGRAM_BASE^(k-1): the weight of a window's first element
+  for (let j = 0; j < k; j++) {
+    h = (Math.imul(h, NGRAM_BASE) + e[j]!) | 0;
+    if (j > 0) top = Math.imul(top, NGRAM_BASE);
+  }
+  out[0] = fmix32(h ^ seed);
+  for (let i = 1; i < count; i++) {
+    h = (Math.imul(h - Math.imul(e[i - 1]!, top), NGRAM_BASE) + e[i - 1 + k]!) | 0;
+    out[i] = fmix32(h ^ seed);
+  }
+  return out;
 }
 
 /** The slice of the WebAssembly JS API used here (the project's TypeScript lib declares none). */
@@ -163,8 +188,7 @@ export class MinHasher {
   private readonly a: Int32Array; // (P)
   private readonly b: Int32Array; // (P)
   private readonly sig: Int32Array; // (P) scratch, reused per document
-  private units = new Uint16Array(0); // scratch: filtered code units (unspaced scripts)
-  private wh = new Uint32Array(0); // scratch: word hashes
+  private elems = new Int32Array(0); // scratch: element hashes (code units or words)
   private readonly kernel: SignatureKernel | null;
   /** Whether signature() runs in the WebAssembly kernel (else in JavaScript). */
   readonly usesWasm: boolean;
@@ -197,25 +221,19 @@ export class MinHasher {
     if (SURROGATE.test(lower)) return this.shinglesByRegex(text, lang);
     const cls = classes();
     const len = lower.length;
-    if (this.units.length < len) this.units = new Uint16Array(Math.max(len, this.units.length * 2));
-    const u = this.units;
+    if (this.elems.length < len + 1) this.elems = new Int32Array(Math.max(len + 1, this.elems.length * 2));
+    const e = this.elems;
     if (lang !== undefined && UNSPACED.has(lang)) {
       let m = 0;
       for (let i = 0; i < len; i++) {
         const c = lower.charCodeAt(i);
         const k = cls[c]!;
         if (k === 0) continue;
-        u[m++] = k === ND ? 48 : c;
+        e[m++] = unitHash(k === ND ? 48 : c);
       }
-      const n = this.cfg.charNgram;
-      const count = Math.max(1, m - n + 1);
-      const out = new Uint32Array(count);
-      for (let i = 0; i < count; i++) out[i] = hashUnits(u, i, Math.min(m, i + n), 17);
-      return out;
+      return ngramShingles(e, m, this.cfg.charNgram);
     }
     // Word hashes straight from the code units, without building the words.
-    if (this.wh.length < len + 1) this.wh = new Uint32Array(Math.max(len + 1, this.wh.length * 2));
-    const wh = this.wh;
     let words = 0;
     let h = 0;
     let wl = 0;
@@ -224,7 +242,7 @@ export class MinHasher {
       const k = i < len ? cls[c]! : 0;
       if (k === 0) {
         if (wl > 0) {
-          wh[words++] = fmix32(h ^ wl);
+          e[words++] = fmix32(h ^ wl);
           wl = 0;
         }
         continue;
@@ -233,15 +251,7 @@ export class MinHasher {
       h = mixUnit(h, k === ND ? 48 : c);
       wl++;
     }
-    const n = this.cfg.wordNgram;
-    const count = Math.max(1, words - n + 1);
-    const out = new Uint32Array(count);
-    for (let i = 0; i < count; i++) {
-      let x = 0x2545f491 ^ Math.min(n, words - i);
-      for (let j = i; j < Math.min(words, i + n); j++) x = fmix32(Math.imul(x, 0x01000193) ^ wh[j]!);
-      out[i] = x;
-    }
-    return out;
+    return ngramShingles(e, words, this.cfg.wordNgram);
   }
 
   /** The reference definition of shingles(), on strings and Unicode regexes. */
@@ -249,24 +259,14 @@ export class MinHasher {
     const simple = text.toLowerCase().replace(/\p{Nd}/gu, '0');
     if (lang !== undefined && UNSPACED.has(lang)) {
       const chars = simple.replace(/[^\p{L}\p{N}]+/gu, '');
-      const n = this.cfg.charNgram;
-      const count = Math.max(1, chars.length - n + 1);
-      const out = new Uint32Array(count);
-      for (let i = 0; i < count; i++) out[i] = hashRange(chars, i, Math.min(chars.length, i + n), 17);
-      return out;
+      const e = new Int32Array(chars.length);
+      for (let i = 0; i < chars.length; i++) e[i] = unitHash(chars.charCodeAt(i));
+      return ngramShingles(e, chars.length, this.cfg.charNgram);
     }
     const words = simple.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
-    const wh = new Uint32Array(words.length);
-    for (let i = 0; i < words.length; i++) wh[i] = hashRange(words[i]!, 0, words[i]!.length, 31);
-    const n = this.cfg.wordNgram;
-    const count = Math.max(1, words.length - n + 1);
-    const out = new Uint32Array(count);
-    for (let i = 0; i < count; i++) {
-      let h = 0x2545f491 ^ Math.min(n, words.length - i);
-      for (let j = i; j < Math.min(words.length, i + n); j++) h = fmix32(Math.imul(h, 0x01000193) ^ wh[j]!);
-      out[i] = h;
-    }
-    return out;
+    const e = new Int32Array(words.length);
+    for (let i = 0; i < words.length; i++) e[i] = hashRange(words[i]!, 0, words[i]!.length, 31);
+    return ngramShingles(e, words.length, this.cfg.wordNgram);
   }
 
   /**
