@@ -3,6 +3,9 @@
 # TFLOP/s at 4096^3 and 8192^3 against PyTorch fp32 matmul with TF32 off, and GPT-2-124M-
 # shaped training tokens/s (B=4, T=1024, AdamW, clipping) against PyTorch eager fp32, all
 # measured by `node dist/bench/webgpu.js --torch` (PyTorch side: bench/webgpu_torch.py).
+# Both WGSL matmul variants run: the tiled default and the subgroup one
+# (ANVIL_WEBGPU_MATMUL=subgroup) where the adapter offers `subgroups` (the run says when it
+# does not); each matmul line and the training line print both, and --json holds both.
 # Needs the Vulkan loader (libvulkan1) and NVIDIA's Vulkan ICD; on the lent machine the ICD
 # sits under /usr/local/nvidia (the device README says how to carry the loader .debs).
 # Usage: sh bench/webgpu-h200.sh [--json]

@@ -1,12 +1,13 @@
 // Benchmark of the webgpu backend (`npm run bench:webgpu`) on whatever adapter is present:
 // matmul GFLOP/s (square sizes) and training tokens/s of a Transformer through the engine,
-// beside the cpu backend measured in the same run (and, with --torch, PyTorch on the same
+// for the tiled matmul and, where the adapter has `subgroups`, the subgroup matmul
+// (ANVIL_WEBGPU_MATMUL=subgroup), beside the cpu backend measured in the same run (and, with --torch, PyTorch on the same
 // machine: fp32 matmul with TF32 off and eager fp32 training of the same shape, from
 // bench/webgpu_torch.py). Medians of repeated runs. `--json` prints one JSON object.
 //
 // Flags: --sizes 256,512 (matmul N for N^3), --model tiny|gpt2-124m, --batch B, --context T,
-// --steps S (timed training steps after one warm-up step), --no-cpu, --torch (PYTHON names
-// the interpreter with torch; default /usr/bin/python3).
+// --steps S (timed training steps after one warm-up step), --no-cpu, --no-subgroup (tiled
+// only), --torch (PYTHON names the interpreter with torch; default /usr/bin/python3).
 // Shapes: matmul C (N, N) = A (N, N) · B (N, N); training ids (B, T).
 
 import { spawnSync } from 'node:child_process';
@@ -104,8 +105,11 @@ function runTorch(sizes: number[], model: string, B: number, T: number, steps: n
 }
 
 async function main(): Promise<void> {
-  const backend = await createWebGpuBackend();
+  const backend = await createWebGpuBackend({ matmul: 'tiled' });
   const gpu = new Engine(backend);
+  const withSubgroup = !argv.includes('--no-subgroup') && backend.adapter.features.includes('subgroups');
+  const sgBackend = withSubgroup ? await createWebGpuBackend({ matmul: 'subgroup' }) : null;
+  const sg = sgBackend ? new Engine(sgBackend) : null;
   const hw = backend.adapter.hardware;
   const sizes = (flag('--sizes') ?? (hw ? '1024,2048,4096' : '128,256')).split(',').map(Number);
   const modelName = flag('--model') ?? 'tiny';
@@ -119,35 +123,52 @@ async function main(): Promise<void> {
   const cpu = withCpu ? await createEngine({ backend: 'cpu' }) : null;
 
   const a = backend.adapter;
-  log(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${hw ? 'hardware' : 'software'}); kernels ${JSON.stringify(backend.tuning)}`);
-  const matmul: { n: number; webgpuGflops: number; cpuGflops: number | null }[] = [];
+  log(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${hw ? 'hardware' : 'software'}); ` +
+    `subgroup sizes ${a.subgroupMinSize ?? '-'}-${a.subgroupMaxSize ?? '-'}; kernels ${JSON.stringify(backend.tuning)}`);
+  if (sgBackend) log(`subgroup variant: kernels ${JSON.stringify(sgBackend.tuning)}`);
+  else log(`subgroup variant: not measured (${argv.includes('--no-subgroup') ? '--no-subgroup' : "the adapter has no 'subgroups' feature"})`);
+  const matmul: { n: number; webgpuGflops: number; webgpuSubgroupGflops: number | null; cpuGflops: number | null }[] = [];
   for (const n of sizes) {
     const g = matmulGflops(gpu, n, reps);
+    const s = sg ? matmulGflops(sg, n, reps) : null;
     const c = cpu && n <= 1024 ? matmulGflops(cpu, n, reps) : null;
-    matmul.push({ n, webgpuGflops: g, cpuGflops: c });
-    log(`matmul ${n}^3: webgpu ${g.toFixed(2)} GFLOP/s${c ? `, cpu ${c.toFixed(2)} GFLOP/s, ratio ${(g / c).toFixed(2)}` : ''}`);
+    matmul.push({ n, webgpuGflops: g, webgpuSubgroupGflops: s, cpuGflops: c });
+    log(`matmul ${n}^3: webgpu tiled ${g.toFixed(2)} GFLOP/s` +
+      (s !== null ? `, webgpu subgroup ${s.toFixed(2)} GFLOP/s (subgroup / tiled ${(s / g).toFixed(2)})` : '') +
+      (c ? `, cpu ${c.toFixed(2)} GFLOP/s, tiled / cpu ${(g / c).toFixed(2)}` : ''));
   }
-  const train = trainTokensPerSecond(gpu, { ...cfg, context: Math.max(cfg.context, T) }, B, T, steps);
+  const trainCfg = { ...cfg, context: Math.max(cfg.context, T) };
+  const train = trainTokensPerSecond(gpu, trainCfg, B, T, steps);
+  const sgTrain = sg ? trainTokensPerSecond(sg, trainCfg, B, T, steps) : null;
   const cpuTrain = cpu && modelName === 'tiny' ? trainTokensPerSecond(cpu, cfg, B, T, steps) : null;
-  log(`training ${modelName} B=${B} T=${T}: webgpu ${train.tokensPerSecond.toFixed(1)} tokens/s` +
-    (cpuTrain ? `, cpu ${cpuTrain.tokensPerSecond.toFixed(1)} tokens/s, ratio ${(train.tokensPerSecond / cpuTrain.tokensPerSecond).toFixed(2)}` : ''));
+  log(`training ${modelName} B=${B} T=${T}: webgpu tiled ${train.tokensPerSecond.toFixed(1)} tokens/s` +
+    (sgTrain ? `, webgpu subgroup ${sgTrain.tokensPerSecond.toFixed(1)} tokens/s (subgroup / tiled ${(sgTrain.tokensPerSecond / train.tokensPerSecond).toFixed(2)})` : '') +
+    (cpuTrain ? `, cpu ${cpuTrain.tokensPerSecond.toFixed(1)} tokens/s, tiled / cpu ${(train.tokensPerSecond / cpuTrain.tokensPerSecond).toFixed(2)}` : ''));
   const torch = argv.includes('--torch') ? runTorch(sizes, modelName, B, T, steps) : null;
   if (torch && 'error' in torch) log(`torch reference failed: ${torch.error}`);
   else if (torch) {
     for (const m of matmul) {
       const t = torch.matmul[String(m.n)];
-      if (t) log(`matmul ${m.n}^3: webgpu ${(m.webgpuGflops / 1000).toFixed(3)} TFLOP/s, torch fp32 (TF32 off, ${torch.device}) ${(t / 1000).toFixed(3)} TFLOP/s; webgpu / torch ${(m.webgpuGflops / t).toFixed(3)}`);
+      if (t) {
+        log(`matmul ${m.n}^3: webgpu tiled ${(m.webgpuGflops / 1000).toFixed(3)} TFLOP/s, torch fp32 (TF32 off, ${torch.device}) ${(t / 1000).toFixed(3)} TFLOP/s; tiled / torch ${(m.webgpuGflops / t).toFixed(3)}` +
+          (m.webgpuSubgroupGflops !== null ? `; subgroup ${(m.webgpuSubgroupGflops / 1000).toFixed(3)} TFLOP/s, subgroup / torch ${(m.webgpuSubgroupGflops / t).toFixed(3)}` : ''));
+      }
     }
-    log(`training: torch eager fp32 (${torch.device}) ${torch.train.tokensPerSecond.toFixed(1)} tokens/s; webgpu / torch ${(train.tokensPerSecond / torch.train.tokensPerSecond).toFixed(3)}`);
+    log(`training: torch eager fp32 (${torch.device}) ${torch.train.tokensPerSecond.toFixed(1)} tokens/s; tiled / torch ${(train.tokensPerSecond / torch.train.tokensPerSecond).toFixed(3)}` +
+      (sgTrain ? `; subgroup / torch ${(sgTrain.tokensPerSecond / torch.train.tokensPerSecond).toFixed(3)}` : ''));
   }
   if (json) {
     process.stdout.write(`${JSON.stringify({
-      adapter: a, tuning: backend.tuning, matmul,
-      train: { model: modelName, batch: B, context: T, webgpuTokensPerSecond: train.tokensPerSecond, cpuTokensPerSecond: cpuTrain?.tokensPerSecond ?? null },
+      adapter: a, tuning: backend.tuning, subgroupTuning: sgBackend?.tuning ?? null, matmul,
+      train: {
+        model: modelName, batch: B, context: T, webgpuTokensPerSecond: train.tokensPerSecond,
+        webgpuSubgroupTokensPerSecond: sgTrain?.tokensPerSecond ?? null, cpuTokensPerSecond: cpuTrain?.tokensPerSecond ?? null,
+      },
       torch,
     })}\n`);
   }
   gpu.dispose();
+  sg?.dispose();
   cpu?.dispose();
 }
 

@@ -117,6 +117,43 @@ describe('webgpu, the other adapter class\'s kernel variants, against the f64 or
   }
 });
 
+// The matmul cases and the composite ones (matmuls inside attention, residual blocks, tied
+// embeddings), forward and backward, with the subgroup matmul chosen the way a user chooses it.
+describe('webgpu with ANVIL_WEBGPU_MATMUL=subgroup, against the f64 oracle', () => {
+  let sg: Engine | null = null;
+  let sgReason = '';
+  before(async () => {
+    if (reason) return;
+    if (!backend.adapter.features.includes('subgroups')) {
+      sgReason = `the adapter (${backend.adapter.description}) has no 'subgroups' feature`;
+      return;
+    }
+    const saved = process.env.ANVIL_WEBGPU_MATMUL;
+    process.env.ANVIL_WEBGPU_MATMUL = 'subgroup';
+    try {
+      sg = await createEngine({ backend: 'webgpu' });
+    } finally {
+      if (saved === undefined) delete process.env.ANVIL_WEBGPU_MATMUL;
+      else process.env.ANVIL_WEBGPU_MATMUL = saved;
+    }
+  });
+  after(() => sg?.dispose());
+
+  for (const c of CASES.filter((k) => /matmul|composite/.test(k.name))) {
+    test(c.name, (t) => {
+      if (reason || sgReason) return t.skip(reason || sgReason);
+      assert.equal((sg!.backend as unknown as WebGpuBackend).tuning.matmul, 'subgroup');
+      const ref = run(oracle, c, false);
+      const got = run(sg!, c, false);
+      const tol = Math.max(c.tol ?? 1e-4, 1e-4);
+      got.outs.forEach((o, j) => assertClose(o, ref.outs[j], tol, `${c.name}: output ${j}`));
+      got.grads.forEach((g, j) => {
+        if (ref.grads[j]) assertClose(g!, ref.grads[j]!, tol, `${c.name}: gradient of input ${j}`);
+      });
+    });
+  }
+});
+
 describe('webgpu specifics', () => {
   test('16-bit storage round trips through write, cast and read', (t) => {
     if (reason) return t.skip(reason);

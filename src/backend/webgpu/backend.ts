@@ -12,9 +12,15 @@ import type { Backend, BackendName, DType, HostArray, KernelTable, MemoryStats }
 import { DTYPE_BYTES } from '../types.js';
 import type { AdapterDescription, DeviceLimits } from './device.js';
 import { WebGpuLimitError } from './errors.js';
-import { tuningFor, webgpuKernels, type GpuBuf, type KernelChoice, type Recorder } from './kernels.js';
+import { matmulTuning, tuningFor, webgpuKernels, type GpuBuf, type KernelChoice, type Recorder } from './kernels.js';
 import { NO_BUFFER, type Batch, type Command } from './protocol.js';
-import { PARAM_WORDS, SHADERS, type Tuning } from './wgsl/index.js';
+import { PARAM_WORDS, SHADERS, type MatmulVariant, type SubgroupPath, type Tuning } from './wgsl/index.js';
+
+/** The matmul kernel asked for (see matmulTuning), and the subgroup variant's path (tests). */
+export interface MatmulOptions {
+  matmul?: MatmulVariant;
+  subgroupPath?: SubgroupPath;
+}
 
 /** Carries batches to the executor and reads back bytes. */
 export interface Transport {
@@ -37,7 +43,7 @@ export class WebGpuBackend implements Backend<GpuBuf> {
   readonly threads = 1;
   readonly f64 = false;
   readonly kernels: KernelTable<GpuBuf>;
-  /** The kernel variants in use (from the adapter class; see tuningFor). */
+  /** The kernel variants in use (from the adapter class and the matmul asked for; see tuningFor). */
   readonly tuning: Tuning;
 
   private cmds: Command[] = [];
@@ -59,8 +65,10 @@ export class WebGpuBackend implements Backend<GpuBuf> {
     readonly adapter: AdapterDescription,
     readonly limits: DeviceLimits,
     kernelChoice: KernelChoice = 'auto',
+    matmul: MatmulOptions = {},
   ) {
-    this.tuning = tuningFor(adapter.hardware, kernelChoice);
+    // Throws (WebGpuError) when the subgroup matmul is asked for without the feature.
+    this.tuning = tuningFor(adapter.hardware, kernelChoice, matmulTuning(adapter, matmul.matmul, matmul.subgroupPath));
     const rec: Recorder = {
       tuning: this.tuning,
       dispatch: (shader, bufs, params, groups) => this.dispatch(shader, bufs, params, groups),

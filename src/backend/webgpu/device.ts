@@ -1,7 +1,8 @@
 /// <reference types="@webgpu/types" />
 // Getting a device: one adapter and one device per process (per worker in Node), with the
 // adapter's own limits requested (buffer sizes, storage bindings) rather than the defaults,
-// and a description of the adapter that says whether it is real hardware.
+// and a description of the adapter that says whether it is real hardware. The `subgroups`
+// feature is requested where the adapter has it (the subgroup matmul needs it).
 
 import { HOW_TO_GET_AN_ADAPTER, WebGpuError } from './errors.js';
 
@@ -14,6 +15,9 @@ export interface AdapterDescription {
   /** False for software adapters (SwiftShader, llvmpipe, lavapipe) and fallback adapters. */
   hardware: boolean;
   features: string[];
+  /** The subgroup sizes the adapter may use (with `subgroups`; null where it does not say). */
+  subgroupMinSize: number | null;
+  subgroupMaxSize: number | null;
 }
 
 /** The limits the backend checks before a buffer would exceed them. */
@@ -36,7 +40,8 @@ export async function openDevice(gpu: GPU): Promise<{ device: GPUDevice; adapter
   if (!adapter) throw new WebGpuError(`webgpu: no GPU adapter found; ${HOW_TO_GET_AN_ADAPTER}`);
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({ requiredLimits });
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('subgroups') ? ['subgroups'] : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   const info = adapter.info;
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
   const fallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
@@ -45,6 +50,7 @@ export async function openDevice(gpu: GPU): Promise<{ device: GPUDevice; adapter
     adapter: {
       vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
       hardware: !fallback && !SOFTWARE.test(text), features: [...adapter.features].map(String).sort(),
+      subgroupMinSize: info.subgroupMinSize ?? null, subgroupMaxSize: info.subgroupMaxSize ?? null,
     },
     limits: { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize },
   };

@@ -5,10 +5,12 @@
 import { UsageError } from '../../util/errors.js';
 import { WebGpuBackend } from './backend.js';
 import { WebGpuError } from './errors.js';
-import type { KernelChoice } from './kernels.js';
+import { parseMatmulVariant, type KernelChoice } from './kernels.js';
 import { startNodeTransport } from './node.js';
+import type { MatmulVariant, SubgroupPath } from './wgsl/index.js';
 
 export { WebGpuBackend } from './backend.js';
+export type { MatmulVariant, SubgroupPath, Tuning } from './wgsl/index.js';
 export type { AdapterDescription } from './device.js';
 export { WebGpuError, WebGpuLimitError } from './errors.js';
 
@@ -16,14 +18,30 @@ export { WebGpuError, WebGpuLimitError } from './errors.js';
 export interface WebGpuOptions {
   /** Kernel variants: by adapter class (default), or forced ('gpu' / 'software'). */
   kernels?: KernelChoice;
+  /**
+   * The matmul kernel: 'tiled' (default) or 'subgroup' (needs the adapter's `subgroups`
+   * feature). Default: the environment variable ANVIL_WEBGPU_MATMUL, else 'tiled'.
+   */
+  matmul?: MatmulVariant;
+  /** The subgroup matmul's path; only tests set it (see SUBGROUP_PATH_CODE). */
+  subgroupPath?: SubgroupPath;
 }
 
-/** Creates the webgpu backend; without an adapter, a UsageError says how to get one. */
+/**
+ * Creates the webgpu backend; without an adapter, a UsageError says how to get one, as it does
+ * for an unknown ANVIL_WEBGPU_MATMUL or the subgroup matmul on an adapter without subgroups.
+ */
 export async function createWebGpuBackend(opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
   const kernels = opts.kernels ?? 'auto';
   try {
+    const matmul = opts.matmul ?? parseMatmulVariant(process.env.ANVIL_WEBGPU_MATMUL);
     const { transport, adapter, limits } = await startNodeTransport(kernels);
-    return new WebGpuBackend(transport, adapter, limits, kernels);
+    try {
+      return new WebGpuBackend(transport, adapter, limits, kernels, { matmul, subgroupPath: opts.subgroupPath });
+    } catch (err) {
+      transport.dispose();
+      throw err;
+    }
   } catch (err) {
     if (err instanceof WebGpuError) throw new UsageError(err.message);
     throw err;
@@ -36,7 +54,8 @@ let probe: Promise<{ ok: boolean; reason: string; hardware: boolean }> | null = 
 export function isWebGpuAvailable(): Promise<{ ok: boolean; reason: string; hardware: boolean }> {
   probe ??= (async () => {
     try {
-      const b = await createWebGpuBackend();
+      // The tiled matmul: whether an adapter exists does not depend on ANVIL_WEBGPU_MATMUL.
+      const b = await createWebGpuBackend({ matmul: 'tiled' });
       const hardware = b.adapter.hardware;
       b.dispose();
       return { ok: true, reason: '', hardware };

@@ -5,8 +5,9 @@
 // V vocab, N rows.
 
 import type { DType, KernelTable } from '../types.js';
-import { WebGpuLimitError } from './errors.js';
-import { attentionMaxD, MATMUL_TILE, type Tuning } from './wgsl/index.js';
+import type { AdapterDescription } from './device.js';
+import { WebGpuError, WebGpuLimitError } from './errors.js';
+import { attentionMaxD, MATMUL_TILE, SUBGROUP_PATH_CODE, type MatmulVariant, type SubgroupPath, type Tuning } from './wgsl/index.js';
 
 /** A webgpu storage handle: a pooled GPU buffer slot holding `size` elements of `dtype`. */
 export interface GpuBuf {
@@ -19,14 +20,55 @@ export interface GpuBuf {
 /** Which kernel variants to use: by adapter class ('auto'), or forced (tests cover both). */
 export type KernelChoice = 'auto' | 'gpu' | 'software';
 
+/** The matmul part of a tuning. */
+export type MatmulTuning = Pick<Tuning, 'matmul' | 'subgroupPath' | 'matmulFallback'>;
+
+const TILED: MatmulTuning = { matmul: 'tiled', subgroupPath: 'auto' };
+
 /**
  * Kernel choices for an adapter: GPUs get wide workgroups for the row and attention kernels;
  * software adapters (SwiftShader, llvmpipe), where every workgroup barrier is costly, narrow
- * ones (measured here: RMSNorm backward 4x, attention 20x faster on SwiftShader).
+ * ones (measured here: RMSNorm backward 4x, attention 20x faster on SwiftShader). The matmul
+ * kernel comes from `matmulTuning`.
  */
-export function tuningFor(hardware: boolean, choice: KernelChoice = 'auto'): Tuning {
+export function tuningFor(hardware: boolean, choice: KernelChoice = 'auto', matmul: MatmulTuning = TILED): Tuning {
   const gpu = choice === 'auto' ? hardware : choice === 'gpu';
-  return gpu ? { rowWG: 256, attentionWG: 64 } : { rowWG: 16, attentionWG: 16 };
+  return { ...(gpu ? { rowWG: 256, attentionWG: 64 } : { rowWG: 16, attentionWG: 16 }), ...matmul };
+}
+
+/** The subgroup sizes the subgroup matmul handles: powers of two in this range. */
+export const SUBGROUP_SIZE_RANGE = [4, 128] as const;
+
+/**
+ * The matmul kernel for an adapter. 'tiled' stays the default: the subgroup variant has not
+ * been measured on a real GPU, so it runs only when asked for. Asking for it on an adapter
+ * without the `subgroups` feature throws WebGpuError; an adapter reporting subgroup sizes
+ * the kernel does not handle gets 'tiled', with `matmulFallback` saying why.
+ */
+export function matmulTuning(
+  adapter: Pick<AdapterDescription, 'features' | 'subgroupMinSize' | 'subgroupMaxSize' | 'description' | 'vendor'>,
+  asked: MatmulVariant = 'tiled',
+  subgroupPath: SubgroupPath = 'auto',
+): MatmulTuning {
+  if (asked === 'tiled') return TILED;
+  if (!adapter.features.includes('subgroups')) {
+    const name = [adapter.vendor, adapter.description].filter(Boolean).join(' ') || 'this adapter';
+    throw new WebGpuError(`webgpu: the subgroup matmul needs the 'subgroups' feature, which ${name} does not offer; use ANVIL_WEBGPU_MATMUL=tiled`);
+  }
+  const [lo, hi] = SUBGROUP_SIZE_RANGE;
+  const handled = (s: number | null): boolean => s === null || (s >= lo && s <= hi && (s & (s - 1)) === 0);
+  if (!handled(adapter.subgroupMinSize) || !handled(adapter.subgroupMaxSize)) {
+    const sizes = `${adapter.subgroupMinSize}-${adapter.subgroupMaxSize}`;
+    return { ...TILED, matmulFallback: `subgroup sizes ${sizes} are outside the powers of two ${lo}-${hi} the subgroup matmul handles` };
+  }
+  return { matmul: 'subgroup', subgroupPath };
+}
+
+/** Reads a matmul variant name (ANVIL_WEBGPU_MATMUL); unset or empty means 'tiled'. */
+export function parseMatmulVariant(value: string | undefined): MatmulVariant {
+  if (value === undefined || value === '') return 'tiled';
+  if (value === 'tiled' || value === 'subgroup') return value;
+  throw new WebGpuError(`webgpu: ANVIL_WEBGPU_MATMUL must be 'tiled' or 'subgroup', not '${value}'`);
 }
 
 /** What kernels need from the backend: record a dispatch, borrow pooled temporaries. */
@@ -115,7 +157,12 @@ export function webgpuKernels(rec: Recorder): KernelTable<GpuBuf> {
       const run = (out: GpuBuf, bt: number, kk: number, sa: number, sb: number, sc: number, acc: boolean): void => {
         if (bt > MAX_GROUPS) throw new WebGpuLimitError(`webgpu matmul: batch ${bt} exceeds ${MAX_GROUPS}`);
         const groups: [number, number, number] = [Math.ceil(n / MATMUL_TILE), Math.ceil(m / MATMUL_TILE), bt];
-        rec.dispatch('matmul', [a, b, out], [m, n, kk, transA ? 1 : 0, transB ? 1 : 0, sa, sb, sc, acc ? 1 : 0], groups);
+        const params = [m, n, kk, transA ? 1 : 0, transB ? 1 : 0, sa, sb, sc, acc ? 1 : 0];
+        if (rec.tuning.matmul === 'subgroup') {
+          rec.dispatch('matmulSubgroup', [a, b, out], [...params, SUBGROUP_PATH_CODE[rec.tuning.subgroupPath]], groups);
+        } else {
+          rec.dispatch('matmul', [a, b, out], params, groups);
+        }
       };
       if (strideC !== 0 || batch === 1) {
         run(c, batch, k, strideA, strideB, strideC, accumulate);

@@ -11,7 +11,15 @@ export interface ShaderDef {
   code: string;
   /** Which workgroup size (pipeline constant WG) the kernel takes from the tuning, if any. */
   group?: 'row' | 'attention';
+  /** WGSL extensions the kernel enables (the device must have the matching features). */
+  enable?: string[];
 }
+
+/** Which matmul kernel runs: the tiled default, or the subgroup variant (matmul-subgroup.ts). */
+export type MatmulVariant = 'tiled' | 'subgroup';
+
+/** Which path the subgroup matmul's workgroups take (see SUBGROUP_PATH_CODE). */
+export type SubgroupPath = 'auto' | 'required' | 'shared';
 
 /** Kernel choices per adapter class (see tuningFor in kernels.ts). */
 export interface Tuning {
@@ -19,6 +27,12 @@ export interface Tuning {
   rowWG: number;
   /** Threads per query / key row of the attention kernels (a power of two). */
   attentionWG: number;
+  /** The matmul kernel (chosen at backend creation; see matmulVariant in kernels.ts). */
+  matmul: MatmulVariant;
+  /** The subgroup matmul's path: 'auto' except in tests. */
+  subgroupPath: SubgroupPath;
+  /** Why the subgroup matmul was asked for but 'tiled' runs (unhandled subgroup sizes). */
+  matmulFallback?: string;
 }
 
 /** Words in a dispatch's parameter block (a 256-byte uniform slot). */
@@ -40,7 +54,8 @@ export function shaderSource(def: ShaderDef): string {
   const decls = def.bufs
     .map(([name, type, access], i) => `@group(0) @binding(${i + 1}) var<storage, ${access}> ${name}: array<${type}>;`)
     .join('\n');
-  return `${PRELUDE}\n${decls}\n${def.code}`;
+  const enables = (def.enable ?? []).map((e) => `enable ${e};\n`).join('');
+  return `${enables}${PRELUDE}\n${decls}\n${def.code}`;
 }
 
 /** An elementwise kernel: one thread per element i < pu(0); `body` sees `i`. */
