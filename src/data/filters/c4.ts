@@ -5,7 +5,7 @@
 import type { Doc } from '../doc.js';
 import type { C4Params } from '../config.js';
 import { forLang, type Stage } from '../stage.js';
-import { isSpace, isUnspaced, splitWords } from '../words.js';
+import { countUnspaced, isSpace, isUnspaced, splitWords } from '../words.js';
 
 const POLICY = ['terms of use', 'privacy policy', 'cookie policy', 'uses cookies', 'use of cookies', 'use cookies'];
 const END_PUNCT = new Set([...'.?!"\'。！？”’」』…'].map((c) => c.charCodeAt(0)));
@@ -44,8 +44,8 @@ export function countSentences(line: string, unspaced: boolean): number {
 }
 
 /** Words in a line (spaced languages: whitespace-separated runs, counted without splitting). */
-function countWords(line: string, unspaced: boolean, lang: string | undefined): number {
-  if (unspaced) return splitWords(line, lang).length;
+function countWords(line: string, unspaced: boolean): number {
+  if (unspaced) return countUnspaced(line);
   let n = 0;
   let inWord = false;
   for (let i = 0; i < line.length; i++) {
@@ -68,11 +68,16 @@ export class C4 implements Stage {
     if (p.filterCurlyBracket && doc.text.includes('{')) return 'curly_bracket';
     // Lines are lower-cased only when the document holds a phrase they are checked for.
     const js = p.filterJavascript && lower.includes('javascript');
-    const policy = p.filterPolicy && POLICY.some((x) => lower.includes(x));
+    // Every policy phrase holds "terms of use", "policy" or "cookie": three scans, not six.
+    const policy = p.filterPolicy && (lower.includes('terms of use') || ((lower.includes('policy') || lower.includes('cookie')) && POLICY.some((x) => lower.includes(x))));
     const kept: string[] = [];
     let sentences = 0;
     const unspaced = isUnspaced(doc.lang);
-    for (const raw of doc.text.split('\n')) {
+    // Lines kept exactly as they are: when that is all of them (most clean documents), the
+    // text stays the same string object, its words cache included.
+    let same = 0;
+    const raws = doc.text.split('\n');
+    for (const raw of raws) {
       let line = raw.trim();
       let cited = false;
       if (p.removeCitations && line.includes('[')) {
@@ -82,11 +87,14 @@ export class C4 implements Stage {
         cited = line !== before;
       }
       if (line.length === 0) {
-        if (kept.length > 0 && kept[kept.length - 1] !== '') kept.push('');
+        if (kept.length > 0 && kept[kept.length - 1] !== '') {
+          kept.push('');
+          if (raw.length === 0) same++;
+        }
         continue;
       }
       if (p.filterNoTerminalPunct && (!END_PUNCT.has(line.charCodeAt(line.length - 1)) || line.endsWith('...'))) continue;
-      if (countWords(line, unspaced, doc.lang) < p.minWordsPerLine) continue;
+      if (countWords(line, unspaced) < p.minWordsPerLine) continue;
       if (line.length > p.maxWordLength && splitWords(line, doc.lang).some((w) => w.length > p.maxWordLength)) continue;
       if (js || policy || cited) {
         const l = line.toLowerCase();
@@ -95,9 +103,11 @@ export class C4 implements Stage {
       }
       sentences += countSentences(line, unspaced) || 1;
       kept.push(line);
+      if (line.length === raw.length && !cited) same++;
     }
     if (sentences < p.minSentences) return 'too_few_sentences';
-    doc.text = kept.join('\n').trim();
+    if (same !== raws.length) doc.text = kept.join('\n').trim();
+    else if (doc.text.trim().length !== doc.text.length) doc.text = doc.text.trim();
     return undefined;
   }
 }

@@ -148,3 +148,15 @@ test('Gopher duplicate paragraphs and lines equal split/trim/Set counting', asyn
   const many = Array.from({ length: 500 }, (_, i) => `line ${i % 300}`).join('\n');
   assert.deepEqual(duplicateSegments(many, false), ref(many, '\n'));
 });
+
+test('C4 keeps a clean document\'s text object, and rewrites one whose lines change', () => {
+  const c4 = new C4(cfg.params.c4);
+  const lines = Array.from({ length: 6 }, (_, i) => `This is sentence number ${i} of a clean paragraph. It ends well.`);
+  const clean = doc(lines.join('\n') + '\n\n' + lines.join('\n'));
+  const before = clean.text;
+  assert.equal(c4.apply(clean), undefined);
+  assert.ok(Object.is(clean.text, before));
+  const messy = doc(lines.join('  \n') + '\n\n\n' + 'Cited fact [12] here is kept.\nshort line\n' + lines.join('\n'));
+  assert.equal(c4.apply(messy), undefined);
+  assert.equal(messy.text, lines.join('\n') + '\n\nCited fact  here is kept.\n' + lines.join('\n'));
+});
