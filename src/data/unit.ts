@@ -71,11 +71,13 @@ export async function runUnit(t: UnitTask): Promise<FilterMarker> {
       const raw = ev.doc;
       const rec = record++;
       count(stats, 'read', undefined);
-      const doc: Doc = { id: docId(unit, rec), file: unit, record: rec, text: raw.text ?? '', source: t.path, offset: raw.offset, license: t.license };
-      if (raw.html !== undefined) doc.html = raw.html;
-      if (raw.url) doc.url = raw.url;
-      if (raw.date) doc.date = raw.date;
-      if (raw.sourceId) doc.meta = { sourceId: raw.sourceId };
+      // Every field present from the start, in one order: all documents share one object
+      // shape, so the stages' property accesses stay monomorphic.
+      const doc: Doc = {
+        id: docId(unit, rec), file: unit, record: rec, text: raw.text ?? '', source: t.path, offset: raw.offset, license: t.license,
+        url: raw.url || undefined, date: raw.date || undefined, html: raw.html, meta: raw.sourceId ? { sourceId: raw.sourceId } : undefined,
+        lang: undefined, langScore: undefined, wordCache: undefined,
+      };
       const rej = runStages(doc, stages, stats);
       if (rej) {
         const r: RejectedRecord = { ...toRecord(doc), stage: rej.stage, reason: rej.reason };
