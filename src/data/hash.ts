@@ -24,3 +24,25 @@ export function hashRange(s: string, start: number, end: number, seed = 0): numb
   }
   return fmix32(h ^ (end - start));
 }
+
+/**
+ * hashRange(s, start, end, seed1) and hashRange(s, start, end, seed2) in one pass (the
+ * per-unit mixing does not depend on the seed), written to out[at] and out[at + 1].
+ */
+export function hashRange2(s: string, start: number, end: number, seed1: number, seed2: number, out: Uint32Array, at: number): void {
+  let h1 = seed1 ^ 0x9747b28c;
+  let h2 = seed2 ^ 0x9747b28c;
+  for (let i = start; i < end; i++) {
+    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h1 ^= k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    h2 ^= k;
+    h2 = (h2 << 13) | (h2 >>> 19);
+    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+  }
+  out[at] = fmix32(h1 ^ (end - start));
+  out[at + 1] = fmix32(h2 ^ (end - start));
+}

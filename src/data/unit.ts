@@ -14,7 +14,7 @@ import { LineWriter, U32Writer, writeFileAtomic, removeStaleTemps } from './writ
 import { join } from 'node:path';
 import { layout } from './layout.js';
 import { MinHasher } from './minhash.js';
-import { hashRange } from './hash.js';
+import { hashRange2 } from './hash.js';
 import { statSync } from 'node:fs';
 
 export interface UnitTask {
@@ -87,8 +87,7 @@ export async function runUnit(t: UnitTask): Promise<FilterMarker> {
       cands.write(JSON.stringify(toRecord(doc)));
       countKept(stats, doc.lang ?? 'unknown', doc.license, doc.text.length);
       row[0] = rec;
-      row[1] = hashRange(doc.text, 0, doc.text.length, 0x5eed);
-      row[2] = hashRange(doc.text, 0, doc.text.length, 0xface);
+      hashRange2(doc.text, 0, doc.text.length, 0x5eed, 0xface, row, 1);
       hasher.bandKeys(hasher.signature(hasher.shingles(doc.text, doc.lang)), row.subarray(3));
       sigs.write(row);
     }

@@ -160,3 +160,37 @@ test('C4 keeps a clean document\'s text object, and rewrites one whose lines cha
   assert.equal(c4.apply(messy), undefined);
   assert.equal(messy.text, lines.join('\n') + '\n\nCited fact  here is kept.\n' + lines.join('\n'));
 });
+
+test('FineWeb filter decides as its line-array definition does', async () => {
+  const fc = (await import('fast-check')).default;
+  const p = cfg.params.fineweb;
+  const TERMINAL = /[.?!"'。！？”’」』…:;：；)）]$/;
+  const ref = (text: string, words: number): string | undefined => {
+    const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+    if (lines.length === 0) return 'empty';
+    if (lines.filter((l) => TERMINAL.test(l)).length / lines.length < p.linePunctThr) return 'line_punct_ratio';
+    if (lines.filter((l) => [...l].length <= p.shortLineLength).length / lines.length > p.shortLineThr) return 'short_line_ratio';
+    const seen = new Set<string>();
+    let dup = 0;
+    let chars = 0;
+    for (const l of lines) {
+      chars += l.length;
+      if (seen.has(l)) dup += l.length;
+      else seen.add(l);
+    }
+    if (dup / Math.max(1, chars) > p.charDupRatio) return 'char_dup_ratio';
+    if ((text.match(/\n/g)?.length ?? 0) / Math.max(1, words) > p.newLineRatio) return 'list_ratio';
+    return undefined;
+  };
+  const f = new FineWeb(p);
+  const pieces = ['A sentence that ends well.', 'short', 'A line without an end', 'Same line again.', '\n', '\n', '\n\n', '  ', '中文句子。', '\ud83d\ude00'.repeat(12), 'x'.repeat(35)];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 30 }), (parts) => {
+      const text = parts.join(' ');
+      const d = doc(text);
+      const words = text.split(/\s+/).filter(Boolean).length;
+      assert.equal(f.apply(d), ref(text, words));
+    }),
+    { numRuns: 2000 },
+  );
+});

@@ -4,9 +4,10 @@
 import type { Doc } from '../doc.js';
 import type { FineWebParams } from '../config.js';
 import { forLang, type Stage } from '../stage.js';
-import { countWords } from '../words.js';
+import { countWords, isSpace } from '../words.js';
+import { duplicateSegments } from './gopher.js';
 
-const TERMINAL = /[.?!"'。！？”’」』…:;：；)）]$/;
+const TERMINAL = new Set([...'.?!"\'。！？”’」』…:;：；)）'].map((c) => c.charCodeAt(0)));
 
 export class FineWeb implements Stage {
   readonly name = 'fineweb';
@@ -14,20 +15,33 @@ export class FineWeb implements Stage {
 
   apply(doc: Doc): string | undefined {
     const p = forLang(this.p, this.perLang, doc.lang);
-    const lines = doc.text.split('\n').map((l) => l.trim()).filter(Boolean);
-    if (lines.length === 0) return 'empty';
-    if (lines.filter((l) => TERMINAL.test(l)).length / lines.length < p.linePunctThr) return 'line_punct_ratio';
+    // Over the trimmed non-empty lines, in one pass over offsets: how many, how many end in
+    // terminal punctuation, how many are short, and their characters.
+    const text = doc.text;
+    const len = text.length;
+    let lines = 0;
+    let terminal = 0;
     let short = 0;
-    for (const l of lines) if (codePointsAtMost(l, p.shortLineLength)) short++;
-    if (short / lines.length > p.shortLineThr) return 'short_line_ratio';
-    const seen = new Set<string>();
-    let dupChars = 0;
     let chars = 0;
-    for (const l of lines) {
-      chars += l.length;
-      if (seen.has(l)) dupChars += l.length;
-      else seen.add(l);
+    for (let s = 0; s <= len; ) {
+      let e = text.indexOf('\n', s);
+      if (e < 0) e = len;
+      let a = s;
+      let b = e;
+      while (a < b && isSpace(text.charCodeAt(a))) a++;
+      while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+      if (b > a) {
+        lines++;
+        chars += b - a;
+        if (TERMINAL.has(text.charCodeAt(b - 1))) terminal++;
+        if (codePointsAtMost(text, a, b, p.shortLineLength)) short++;
+      }
+      s = e + 1;
     }
+    if (lines === 0) return 'empty';
+    if (terminal / lines < p.linePunctThr) return 'line_punct_ratio';
+    if (short / lines > p.shortLineThr) return 'short_line_ratio';
+    const [, , dupChars] = duplicateSegments(text, false);
     if (dupChars / Math.max(1, chars) > p.charDupRatio) return 'char_dup_ratio';
     const words = countWords(doc);
     if (countNewlines(doc.text) / Math.max(1, words) > p.newLineRatio) return 'list_ratio';
@@ -41,13 +55,13 @@ function countNewlines(s: string): number {
   return n;
 }
 
-/** [...s].length <= max, counting code points (a lone surrogate counts as one) without an array. */
-function codePointsAtMost(s: string, max: number): boolean {
-  if (s.length <= max) return true;
+/** [...s.slice(a, b)].length <= max, counting code points (a lone surrogate counts as one) without an array. */
+function codePointsAtMost(s: string, a: number, b: number, max: number): boolean {
+  if (b - a <= max) return true;
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = a; i < b; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < b) {
       const d = s.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) i++;
     }
