@@ -15,10 +15,10 @@ const CITATION = /\[\d*\]|\[edit\]|\[citation needed\]/gi;
  * line.match(/[.?!]+(?=\s|$)/g).length (spaced) or line.match(/[。！？!?]+|[.](?=\s|$)/g).length
  * (unspaced), counted in one pass without building the match array.
  */
-export function countSentences(line: string, unspaced: boolean): number {
+export function countSentences(line: string, unspaced: boolean, from = 0, to = line.length): number {
   let n = 0;
-  const len = line.length;
-  for (let i = 0; i < len; i++) {
+  const len = to;
+  for (let i = from; i < len; i++) {
     const c = line.charCodeAt(i);
     if (unspaced && (c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 33 || c === 63)) {
       // A maximal run of 。！？!? is one match.
@@ -43,12 +43,12 @@ export function countSentences(line: string, unspaced: boolean): number {
   return n;
 }
 
-/** Words in a line (spaced languages: whitespace-separated runs, counted without splitting). */
-function countWords(line: string, unspaced: boolean): number {
-  if (unspaced) return countUnspaced(line);
+/** Words in line[from, to) (spaced languages: whitespace-separated runs, counted without splitting). */
+function countWords(line: string, unspaced: boolean, from = 0, to = line.length): number {
+  if (unspaced) return countUnspaced(from === 0 && to === line.length ? line : line.slice(from, to));
   let n = 0;
   let inWord = false;
-  for (let i = 0; i < line.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = line.charCodeAt(i);
     const space = c === 32 || c === 9 || c === 10 || c === 13 || c === 0x3000 || c === 0xa0;
     if (!space && !inWord) n++;
@@ -57,57 +57,100 @@ function countWords(line: string, unspaced: boolean): number {
   return n;
 }
 
+// Any of the phrases C4 looks for, ignoring ASCII case: when absent (nearly always), the
+// document is not lower-cased at all. toLowerCase() maps only one non-ASCII character to
+// ASCII that could complete a phrase, the Kelvin sign (to "k"), so texts with it take the
+// lower-casing path.
+const PHRASES = /lorem ipsum|javascript|terms of use|policy|cookie/i;
+
 export class C4 implements Stage {
   readonly name = 'c4';
   constructor(private readonly p: C4Params, private readonly perLang?: Record<string, Partial<C4Params>>) {}
 
   apply(doc: Doc): string | undefined {
     const p = forLang(this.p, this.perLang, doc.lang);
-    const lower = doc.text.toLowerCase();
-    if (p.filterLoremIpsum && lower.includes('lorem ipsum')) return 'lorem_ipsum';
-    if (p.filterCurlyBracket && doc.text.includes('{')) return 'curly_bracket';
-    // Lines are lower-cased only when the document holds a phrase they are checked for.
-    const js = p.filterJavascript && lower.includes('javascript');
-    // Every policy phrase holds "terms of use", "policy" or "cookie": three scans, not six.
-    const policy = p.filterPolicy && (lower.includes('terms of use') || ((lower.includes('policy') || lower.includes('cookie')) && POLICY.some((x) => lower.includes(x))));
-    const kept: string[] = [];
-    let sentences = 0;
+    const text = doc.text;
+    let js = false;
+    let policy = false;
+    if (text.includes('\u212a') || PHRASES.test(text)) {
+      const lower = text.toLowerCase();
+      if (p.filterLoremIpsum && lower.includes('lorem ipsum')) return 'lorem_ipsum';
+      // Lines are lower-cased only when the document holds a phrase they are checked for.
+      js = p.filterJavascript && lower.includes('javascript');
+      // Every policy phrase holds "terms of use", "policy" or "cookie".
+      policy = p.filterPolicy && POLICY.some((x) => lower.includes(x));
+    }
+    if (p.filterCurlyBracket && text.includes('{')) return 'curly_bracket';
     const unspaced = isUnspaced(doc.lang);
-    // Lines kept exactly as they are: when that is all of them (most clean documents), the
-    // text stays the same string object, its words cache included.
-    let same = 0;
-    const raws = doc.text.split('\n');
-    for (const raw of raws) {
-      let line = raw.trim();
+    let sentences = 0;
+    // Kept lines: while every line so far is kept exactly as it is, they are the text's own
+    // prefix and nothing is built; at the first change, `out` starts as that prefix
+    // (text.slice(0, s - 1): the lines before this one).
+    let out: string[] | undefined;
+    let kept = 0;
+    let lastEmpty = false;
+    const len = text.length;
+    for (let s = 0; s <= len; ) {
+      let e = text.indexOf('\n', s);
+      if (e < 0) e = len;
+      const next = e + 1;
+      let a = s;
+      let b = e;
+      while (a < b && isSpace(text.charCodeAt(a))) a++;
+      while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+      // The line as a string, only where a check needs one (citations, long words, phrases).
+      let line: string | undefined;
       let cited = false;
-      if (p.removeCitations && line.includes('[')) {
-        const before = line;
-        line = line.replace(CITATION, '');
-        // Removing a mark can join a phrase the document-level check did not see.
-        cited = line !== before;
-      }
-      if (line.length === 0) {
-        if (kept.length > 0 && kept[kept.length - 1] !== '') {
-          kept.push('');
-          if (raw.length === 0) same++;
+      if (p.removeCitations && b > a) {
+        const br = text.indexOf('[', a);
+        if (br >= 0 && br < b) {
+          const before = text.slice(a, b);
+          line = before.replace(CITATION, '');
+          // Removing a mark can join a phrase the document-level check did not see.
+          cited = line !== before;
         }
+      }
+      const lineLen = line !== undefined ? line.length : b - a;
+      if (lineLen === 0) {
+        if (kept > 0 && !lastEmpty) {
+          if (e > s && !out) out = s > 0 ? [text.slice(0, s - 1)] : []; // a blank line that was not empty
+          out?.push('');
+          kept++;
+          lastEmpty = true;
+        } else if (!out) out = s > 0 ? [text.slice(0, s - 1)] : [];
+        s = next;
         continue;
       }
-      if (p.filterNoTerminalPunct && (!END_PUNCT.has(line.charCodeAt(line.length - 1)) || line.endsWith('...'))) continue;
-      if (countWords(line, unspaced) < p.minWordsPerLine) continue;
-      if (line.length > p.maxWordLength && splitWords(line, doc.lang).some((w) => w.length > p.maxWordLength)) continue;
-      if (js || policy || cited) {
-        const l = line.toLowerCase();
-        if (p.filterJavascript && l.includes('javascript')) continue;
-        if (p.filterPolicy && POLICY.some((x) => l.includes(x))) continue;
+      const src = line ?? text;
+      const from = line !== undefined ? 0 : a;
+      const to = line !== undefined ? line.length : b;
+      let keep = true;
+      if (p.filterNoTerminalPunct) {
+        const last = src.charCodeAt(to - 1);
+        if (!END_PUNCT.has(last) || (to - from >= 3 && last === 46 && src.charCodeAt(to - 2) === 46 && src.charCodeAt(to - 3) === 46)) keep = false;
       }
-      sentences += countSentences(line, unspaced) || 1;
-      kept.push(line);
-      if (line.length === raw.length && !cited) same++;
+      if (keep && countWords(src, unspaced, from, to) < p.minWordsPerLine) keep = false;
+      if (keep && to - from > p.maxWordLength && splitWords(src.slice(from, to), doc.lang).some((w) => w.length > p.maxWordLength)) keep = false;
+      if (keep && (js || policy || cited)) {
+        const l = src.slice(from, to).toLowerCase();
+        if (p.filterJavascript && l.includes('javascript')) keep = false;
+        else if (p.filterPolicy && POLICY.some((x) => l.includes(x))) keep = false;
+      }
+      if (!keep) {
+        if (!out) out = s > 0 ? [text.slice(0, s - 1)] : [];
+        s = next;
+        continue;
+      }
+      sentences += countSentences(src, unspaced, from, to) || 1;
+      if ((cited || a !== s || b !== e) && !out) out = s > 0 ? [text.slice(0, s - 1)] : [];
+      out?.push(line ?? text.slice(a, b));
+      kept++;
+      lastEmpty = false;
+      s = next;
     }
     if (sentences < p.minSentences) return 'too_few_sentences';
-    if (same !== raws.length) doc.text = kept.join('\n').trim();
-    else if (doc.text.trim().length !== doc.text.length) doc.text = doc.text.trim();
+    if (out) doc.text = out.join('\n').trim();
+    else if (text.trim().length !== text.length) doc.text = text.trim();
     return undefined;
   }
 }

@@ -194,3 +194,56 @@ test('FineWeb filter decides as its line-array definition does', async () => {
     { numRuns: 2000 },
   );
 });
+
+test('C4 over line offsets decides and rewrites exactly as its line-array definition', async () => {
+  const fc = (await import('fast-check')).default;
+  const { splitWords } = await import('../words.js');
+  const POLICY = ['terms of use', 'privacy policy', 'cookie policy', 'uses cookies', 'use of cookies', 'use cookies'];
+  const CITATION = /\[\d*\]|\[edit\]|\[citation needed\]/gi;
+  const END = /[.?!"'。！？”’」』…]$/;
+  // The definition (datatrove's C4QualityFilter as this project reads it), on strings.
+  const ref = (p: typeof cfg.params.c4, text: string, lang: string): [string | undefined, string] => {
+    const lower = text.toLowerCase();
+    if (p.filterLoremIpsum && lower.includes('lorem ipsum')) return ['lorem_ipsum', text];
+    if (p.filterCurlyBracket && text.includes('{')) return ['curly_bracket', text];
+    const unspaced = lang === 'zh';
+    const kept: string[] = [];
+    let sentences = 0;
+    for (const raw of text.split('\n')) {
+      let line = raw.trim();
+      if (p.removeCitations) line = line.replace(CITATION, '');
+      if (line.length === 0) {
+        if (kept.length > 0 && kept[kept.length - 1] !== '') kept.push('');
+        continue;
+      }
+      if (p.filterNoTerminalPunct && (!END.test(line) || line.endsWith('...'))) continue;
+      if (splitWords(line, lang).length < p.minWordsPerLine) continue;
+      if (splitWords(line, lang).some((w) => w.length > p.maxWordLength)) continue;
+      const l = line.toLowerCase();
+      if (p.filterJavascript && l.includes('javascript')) continue;
+      if (p.filterPolicy && POLICY.some((x) => l.includes(x))) continue;
+      sentences += (line.match(unspaced ? /[。！？!?]+|[.](?=\s|$)/g : /[.?!]+(?=\s|$)/g)?.length ?? 0) || 1;
+      kept.push(line);
+    }
+    if (sentences < p.minSentences) return ['too_few_sentences', text];
+    return [undefined, kept.join('\n').trim()];
+  };
+  const pieces = [
+    'A full sentence that ends here.', 'Another one with four words!', 'no end here at all', 'two words', '  padded line of words.  ',
+    'See the note [12] for this claim.', '[edit]', 'Enable JavaScript to continue.', 'Read our Cookie Policy now.', 'This site uses cookies, sadly.',
+    'Lorem Ipsum dolor sit amet.', '{ brace }', 'coo\u212aie policy word list.', 'x'.repeat(40) + ' long word line.', '中文的句子很好。', '今天。明天！后天？',
+    '', '', ' ', '\t',
+  ];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 24 }), fc.constantFrom('en', 'zh'), fc.boolean(), fc.integer({ min: 1, max: 4 }), (parts, lang, punct, minSentences) => {
+      const p = { ...cfg.params.c4, filterNoTerminalPunct: punct, minSentences, maxWordLength: 30 };
+      const text = parts.join('\n');
+      const d = doc(text, lang);
+      const got = new C4(p).apply(d);
+      const [want, wantText] = ref(p, text, lang);
+      assert.equal(got, want);
+      if (want === undefined) assert.equal(d.text, wantText);
+    }),
+    { numRuns: 3000 },
+  );
+});
