@@ -43,6 +43,37 @@ export function countSentences(line: string, unspaced: boolean, from = 0, to = l
   return n;
 }
 
+// The sentence count of the last spacedLineStats call.
+let lastSentences = 0;
+
+/**
+ * For spaced languages, countWords and countSentences of line[from, to) in one pass: returns
+ * the words and leaves the sentences in lastSentences.
+ */
+function spacedLineStats(line: string, from: number, to: number): number {
+  let words = 0;
+  let inWord = false;
+  let sentences = 0;
+  for (let i = from; i < to; i++) {
+    const c = line.charCodeAt(i);
+    const space = c === 32 || c === 9 || c === 10 || c === 13 || c === 0x3000 || c === 0xa0;
+    if (!space && !inWord) words++;
+    inWord = !space;
+    if (c === 46 || c === 33 || c === 63) {
+      // A maximal run of .?! (none of them a space, so the word goes on) ends a sentence
+      // when whitespace or the end follows.
+      while (i + 1 < to) {
+        const d = line.charCodeAt(i + 1);
+        if (d === 46 || d === 33 || d === 63) i++;
+        else break;
+      }
+      if (i + 1 === to || isSpace(line.charCodeAt(i + 1))) sentences++;
+    }
+  }
+  lastSentences = sentences;
+  return words;
+}
+
 /** Words in line[from, to) (spaced languages: whitespace-separated runs, counted without splitting). */
 function countWords(line: string, unspaced: boolean, from = 0, to = line.length): number {
   if (unspaced) return countUnspaced(from === 0 && to === line.length ? line : line.slice(from, to));
@@ -129,7 +160,9 @@ export class C4 implements Stage {
         const last = src.charCodeAt(to - 1);
         if (!END_PUNCT.has(last) || (to - from >= 3 && last === 46 && src.charCodeAt(to - 2) === 46 && src.charCodeAt(to - 3) === 46)) keep = false;
       }
-      if (keep && countWords(src, unspaced, from, to) < p.minWordsPerLine) keep = false;
+      const words = unspaced ? countWords(src, true, from, to) : spacedLineStats(src, from, to);
+      const lineSentences = unspaced ? -1 : lastSentences;
+      if (keep && words < p.minWordsPerLine) keep = false;
       if (keep && to - from > p.maxWordLength && splitWords(src.slice(from, to), doc.lang).some((w) => w.length > p.maxWordLength)) keep = false;
       if (keep && (js || policy || cited)) {
         const l = src.slice(from, to).toLowerCase();
@@ -141,7 +174,7 @@ export class C4 implements Stage {
         s = next;
         continue;
       }
-      sentences += countSentences(src, unspaced, from, to) || 1;
+      sentences += (unspaced ? countSentences(src, true, from, to) : lineSentences) || 1;
       if ((cited || a !== s || b !== e) && !out) out = s > 0 ? [text.slice(0, s - 1)] : [];
       out?.push(line ?? text.slice(a, b));
       kept++;
