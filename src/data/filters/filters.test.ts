@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultConfig } from '../config.js';
-import { GopherQuality, GopherRepetition } from './gopher.js';
+import { GopherQuality } from './gopher.js';
+import { GopherRepetition } from './gopher-repetition.js';
 import { C4 } from './c4.js';
 import { FineWeb } from './fineweb.js';
 import { UrlBlocklist, WordBlocklist } from './blocklist.js';
@@ -120,7 +121,7 @@ test('word spans split exactly like splitWords, and stop words match case-insens
 });
 
 test('Gopher duplicate paragraphs and lines equal split/trim/Set counting', async () => {
-  const { duplicateSegments } = await import('./gopher.js');
+  const { duplicateSegments } = await import('./gopher-repetition.js');
   const fc = (await import('fast-check')).default;
   const ref = (text: string, sep: RegExp | string): [number, number, number] => {
     const items = text.split(sep).map((x) => x.trim()).filter(Boolean);
@@ -246,4 +247,127 @@ test('C4 over line offsets decides and rewrites exactly as its line-array defini
     }),
     { numRuns: 3000 },
   );
+});
+
+test('Gopher repetition equals a string-based datatrove reference: decisions and n-gram shares', async () => {
+  const { ngramShares } = await import('./gopher-repetition.js');
+  const { splitWords } = await import('../words.js');
+  type P = typeof cfg.params.gopherRepetition;
+  // datatrove's gopher_repetition_filter.py on the words of words.ts, with strings: the top
+  // n-gram by Counter.most_common over " ".join, duplicates by find_all_duplicate over
+  // "".join; lines and paragraphs trimmed and non-empty (as duplicateSegments documents).
+  const segments = (text: string, sep: RegExp | string): [number, number, number] => {
+    const items = text.split(sep).map((x) => x.trim()).filter(Boolean);
+    const seen = new Set<string>();
+    let n = 0;
+    let chars = 0;
+    for (const x of items) {
+      if (seen.has(x)) {
+        n++;
+        chars += x.length;
+      } else seen.add(x);
+    }
+    return [items.length, n, chars];
+  };
+  const ref = (text: string, lang: string, p: P) => {
+    const total = Math.max(1, text.length);
+    const words = splitWords(text, lang);
+    const top = p.topNgrams.map(([n]) => {
+      if (words.length < n) return 0;
+      const counts = new Map<string, number>();
+      for (let i = 0; i + n <= words.length; i++) {
+        const g = words.slice(i, i + n).join(' ');
+        counts.set(g, (counts.get(g) ?? 0) + 1);
+      }
+      let best = '';
+      let count = 0;
+      for (const [g, c] of counts) if (c > count) [best, count] = [g, c]; // first of the most frequent
+      return (best.length * count) / total;
+    });
+    const dup = p.dupNgrams.map(([n]) => {
+      const seen = new Set<string>();
+      let repeated = 0;
+      let i = 0;
+      while (i < words.length - n + 1) {
+        const g = words.slice(i, i + n).join('');
+        if (seen.has(g)) {
+          repeated += g.length;
+          i += n;
+        } else {
+          seen.add(g);
+          i++;
+        }
+      }
+      return repeated / total;
+    });
+    const decide = (): string | undefined => {
+      const [np, pd, pc] = segments(text, /\n{2,}/);
+      if (np > 0 && pd / np > p.dupParaFrac) return 'dup_para_frac';
+      if (pc / total > p.dupParaCharFrac) return 'dup_para_char_frac';
+      const [nl, ld, lc] = segments(text, '\n');
+      if (nl > 0 && ld / nl > p.dupLineFrac) return 'dup_line_frac';
+      if (lc / total > p.dupLineCharFrac) return 'dup_line_char_frac';
+      for (let k = 0; k < p.topNgrams.length; k++) {
+        const [n, max] = p.topNgrams[k]!;
+        if (words.length >= n && top[k]! > max) return `top_${n}_gram`;
+      }
+      for (let k = 0; k < p.dupNgrams.length; k++) if (dup[k]! > p.dupNgrams[k]![1]) return `duplicated_${p.dupNgrams[k]![0]}_n_grams`;
+      return undefined;
+    };
+    return { reason: decide(), top, dup };
+  };
+
+  const r = new Rng(41);
+  const en = cfg.params.gopherRepetition;
+  const zh = { ...en, ...cfg.langParams.zh!.gopherRepetition! };
+  // Documents that trip each rule: repeated phrases, duplicated lines and paragraphs, words
+  // from a tiny alphabet (so "".join n-grams meet across different word boundaries: "a b"
+  // and "ab"), one very long word, and fewer words than n.
+  const phrase = (text: string, k: number) => {
+    const w = text.split(/\s+/).filter(Boolean);
+    const at = r.int(Math.max(1, w.length - k));
+    return w.slice(at, at + k).join(' ');
+  };
+  const repeatPhrases = (text: string, zhText: boolean) => {
+    const w = zhText ? [...text] : text.split(' ');
+    const p = zhText ? [...phrase([...text].join(' '), 4 + r.int(12))].filter((c) => c !== ' ').join('') : phrase(text, 2 + r.int(9));
+    for (let m = 1 + r.int(8); m > 0; m--) w.splice(r.int(w.length + 1), 0, p);
+    return w.join(zhText ? '' : ' ');
+  };
+  const tiny = () => Array.from({ length: 5 + r.int(120) }, () => r.pick(['a', 'b', 'ab', 'ba', 'aab', 'c', 'bc', 'abc'])).join(r.next() < 0.9 ? ' ' : '\n');
+  const docs: [string, string][] = [];
+  for (let i = 0; i < 500; i++) {
+    const kind = i % 10;
+    if (kind === 0) docs.push([enDoc(r), 'en']);
+    else if (kind === 1) docs.push([repeatPhrases(enDoc(r, 1 + r.int(3)), false), 'en']);
+    else if (kind === 2) {
+      const lines = enDoc(r, 2).split(/(?<=\.) /);
+      docs.push([[...lines, ...lines.slice(0, r.int(lines.length))].join(r.next() < 0.5 ? '\n' : '\n\n'), 'en']);
+    } else if (kind === 3) docs.push([tiny(), 'en']);
+    else if (kind === 4) docs.push([`${enDoc(r, 1)} ${'x'.repeat(200 + r.int(2000))} ${enDoc(r, 1)}`, 'en']);
+    else if (kind === 5) docs.push([Array.from({ length: r.int(12) }, () => r.pick(['buy', 'now', 'cheap', 'a', 'b'])).join(' '), 'en']);
+    else if (kind === 6) docs.push([zhDoc(r), 'zh']);
+    else if (kind === 7) docs.push([repeatPhrases(zhDoc(r, 1 + r.int(2)), true), 'zh']);
+    else if (kind === 8) docs.push([Array.from({ length: 20 + r.int(200) }, () => r.pick(['你', '好', '的', '是', 'ab', ' ', '，', 'a'])).join(''), 'zh']);
+    else docs.push([repeatPhrases(tiny(), false), 'en']);
+  }
+  // The default settings, then tighter ones so that the n-gram rules decide more often
+  // (line and paragraph rules off), and a list out of ascending order (no early exits).
+  const tight = (p: P): P => ({
+    ...p, dupLineFrac: 2, dupParaFrac: 2, dupLineCharFrac: 2, dupParaCharFrac: 2,
+    topNgrams: p.topNgrams.map(([n, m]) => [n, m / 2]), dupNgrams: p.dupNgrams.map(([n, m]) => [n, m / 3]),
+  });
+  const shuffled = (p: P): P => ({ ...tight(p), topNgrams: [...p.topNgrams].reverse(), dupNgrams: [...p.dupNgrams].reverse().map(([n, m]) => [n, m / 3]) });
+  const reasons = new Set<string | undefined>();
+  for (const [text, lang] of docs) {
+    for (const p of lang === 'zh' ? [zh, tight(zh), shuffled(zh)] : [en, tight(en), shuffled(en)]) {
+      const want = ref(text, lang, p);
+      const got = new GopherRepetition(p).apply(doc(text, lang));
+      assert.equal(got, want.reason, `${lang} ${JSON.stringify(text.slice(0, 80))}`);
+      assert.deepEqual(ngramShares(doc(text, lang), p), { top: want.top, dup: want.dup }, JSON.stringify(text.slice(0, 80)));
+      reasons.add(got);
+    }
+  }
+  // Every kind of rule was exercised.
+  for (const k of [undefined, 'dup_line_frac', 'dup_para_frac', 'top_2_gram', 'top_3_gram', 'duplicated_5_n_grams', 'duplicated_8_n_grams']) assert.ok(reasons.has(k), `no document decided by ${k}: ${[...reasons].join(', ')}`);
 });

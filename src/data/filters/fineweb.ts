@@ -5,7 +5,7 @@ import type { Doc } from '../doc.js';
 import type { FineWebParams } from '../config.js';
 import { forLang, type Stage } from '../stage.js';
 import { countWords, isSpace } from '../words.js';
-import { duplicateSegments } from './gopher.js';
+import { duplicateSegments } from './gopher-repetition.js';
 
 const TERMINAL = new Set([...'.?!"\'。！？”’」』…:;：；)）'].map((c) => c.charCodeAt(0)));
 

@@ -35,3 +35,41 @@ test('eldDetect equals eld.detect on prose, noise and edge cases', () => {
     assert.deepEqual(eldDetect(t), want, JSON.stringify(t.slice(0, 60)));
   }
 });
+
+test('eldDetect equals eld.detect on separator runs, apostrophes, astral characters and the cuts', () => {
+  const r = new Rng(12);
+  const texts: string[] = [
+    "''abc", "'',abc", ",,'abc", "   'x y", "abc''", "abc,'", "abc',", "a'b", "a ' b", "a`'’b", "’", "''", ",'", "'.'.'",
+    'İstanbul İzmir', 'ΣΟΦΙΑ ΚΑΙ ΟΔΟΣ', 'ǅemal ǈubica', '\ud83d\ude00abc', 'abc\ud83d', '\udc00abc\ud800', '\ufeffabc\u00a0def\u3000ghi',
+  ];
+  const alphabet = [
+    ..."aeiouxyzAÉßçñ ’`',.-\n\t0123456789", '\u00a0', '\u3000', '\ufeff', '\u200d', '\u0301', '😀', '𝐀', '\ud800', '\udc00',
+    'Д', 'ж', 'α', 'Ω', 'ǅ', 'ﬁ', 'ﬀ', 'ا', 'ש', '你', '好', 'か', 'カ', '한', 'ไ', 'İ', 'Σ',
+  ];
+  const pick = (pool: string[], n: number) => Array.from({ length: n }, () => pool[r.int(pool.length)]).join('');
+  // Mixed text over that alphabet, mostly separators and apostrophes, and mostly letters.
+  for (let i = 0; i < 500; i++) texts.push(pick(i % 2 ? alphabet : [...alphabet.slice(0, 14), ...'abcdefghijk'], 1 + r.int(1200)));
+  // Random code units from the whole BMP (lone surrogates included) and astral pairs.
+  for (let i = 0; i < 300; i++) {
+    let t = '';
+    for (let j = r.int(500); j > 0; j--) t += r.next() < 0.1 ? String.fromCodePoint(0x10000 + r.int(0xfffff)) : String.fromCharCode(r.int(0x10000));
+    texts.push(t);
+  }
+  // Words up to near the 480-character first cut (and the 1,000 one), then a long run of
+  // separators and apostrophes across it, then more words.
+  for (let i = 0; i < 400; i++) {
+    const cut = i % 4 === 0 ? 1000 : 480;
+    let t = '';
+    while (t.length < cut - 30 + r.int(40)) t += pick([...'abcdefgh'], 1 + r.int(8)) + ' ';
+    t += pick([..." ’`',.-0123😀", '\u0301'], r.int(60));
+    while (t.length < cut + 200) t += pick(i % 3 ? [...'abcdefgh'] : ['ж', 'α', '你', 'a'], 1 + r.int(8)) + pick([' ', "'", ', ', ' ’'], 1);
+    texts.push(t);
+  }
+  // Few bytes in the first 1,000 characters: what lies across character 1,000 decides.
+  for (let k = 980; k <= 1000; k++) for (const run of ['.', " '", '’,', '😀']) texts.push('ab ' + run.repeat(k).slice(0, k - 3) + "cdefgh ij'kl ’mn", 'ab ' + ' '.repeat(k - 3) + 'çaé');
+  for (const t of texts) {
+    const e = eld.detect(t);
+    const want = { language: e.language, score: e.language ? (e.getScores()[e.language] ?? 0) : 0 };
+    assert.deepEqual(eldDetect(t), want, JSON.stringify(t.slice(0, 60)));
+  }
+});

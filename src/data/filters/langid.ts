@@ -1,7 +1,8 @@
 // A faster scorer for eld's 'small' model that returns exactly what eld.detect() does
 // (same language, same score; langid.test.ts checks it against eld itself): the same text
-// preparation and the same byte n-grams, but each n-gram is packed into two integers and
-// looked up in an open-addressing table built once from eld's data, unique n-grams are
+// preparation, done in one pass over the text from a table of code-unit classes read off
+// eld's own regex, and the same byte n-grams, but each n-gram is packed into two integers
+// and looked up in an open-addressing table built once from eld's data, unique n-grams are
 // tracked in a reused table and scores summed in a reused Float64Array. eld builds a
 // string per n-gram, an object of them per call and loops for-in over its entries, which
 // made language ID a third of the pipeline's CPU time. The model data and the
@@ -25,12 +26,15 @@ interface Model {
   separators: RegExp;
   /** Symbol (0-255) of each UTF-8 byte >= 0x80: the code of eld's dictionary character for it. */
   symOfByte: Uint8Array;
-  /** Open-addressing table of n-gram keys (packed symbols, see keyLo/keyHi) -> entry in `packed`. */
-  lo: Uint32Array;
-  hi: Uint32Array;
-  at: Int32Array;
-  mask: number;
-  /** Per n-gram: [count, lang, score + 53, lang, score + 53, ...]. */
+  /**
+   * Open-addressing table of n-gram keys, 4 int32 per slot (one cache line holds four):
+   * [lo, hi, first language | (its score + 53) << 8 (0: empty slot), entry in `packed` of
+   * the other languages (-1: none)]. Keys: packed symbols, see below.
+   */
+  tab: Int32Array;
+  /** Slot of a key: its mixed bits >>> shift. */
+  shift: number;
+  /** Per n-gram with several languages, the others: [count, lang, score + 53, ...]. */
   packed: Int32Array;
 }
 
@@ -38,7 +42,7 @@ interface Model {
 // with the length: lo = s0..s3, hi = s4 | s5 << 8 | length << 16. Keys of longer n-grams
 // (only the last n-gram of a word over 70 bytes) cannot be in the model and are tracked
 // as strings, only to count them.
-const slot = (lo: number, hi: number, mask: number) => (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 15) & mask;
+const mixKey = (lo: number, hi: number) => Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
 
 interface EldFiles {
   ngramsData: EldData;
@@ -84,10 +88,12 @@ function buildModel(files: EldFiles): Model | undefined {
     }
     const keys = Object.keys(ngramsData.ngrams);
     let cap = 1024;
-    while (cap < keys.length * 2) cap *= 2;
-    const lo = new Uint32Array(cap);
-    const hi = new Uint32Array(cap);
-    const at = new Int32Array(cap).fill(-1);
+    let bits = 10;
+    while (cap < keys.length * 2) {
+      cap *= 2;
+      bits++;
+    }
+    const tab = new Int32Array(4 * cap);
     const parts: number[] = [];
     for (const key of keys) {
       if (key.length > 6) continue;
@@ -98,19 +104,25 @@ function buildModel(files: EldFiles): Model | undefined {
         s.push(sym);
       }
       if (s.length !== key.length) continue; // a character eld can never produce
-      const kl = (s[0]! | ((s[1] ?? 0) << 8) | ((s[2] ?? 0) << 16) | ((s[3] ?? 0) << 24)) >>> 0;
-      const kh = ((s[4] ?? 0) | ((s[5] ?? 0) << 8) | (s.length << 16)) >>> 0;
-      let i = slot(kl, kh, cap - 1);
-      while (at[i]! >= 0) i = (i + 1) & (cap - 1);
-      lo[i] = kl;
-      hi[i] = kh;
-      at[i] = parts.length;
+      const kl = s[0]! | ((s[1] ?? 0) << 8) | ((s[2] ?? 0) << 16) | ((s[3] ?? 0) << 24);
+      const kh = (s[4] ?? 0) | ((s[5] ?? 0) << 8) | (s.length << 16);
+      let o = (mixKey(kl, kh) >>> (32 - bits)) << 2;
+      while (tab[o + 2] !== 0) o = (o + 4) & (4 * cap - 1);
       const per = ngramsData.ngrams[key]!;
-      const langs = Object.keys(per);
-      parts.push(langs.length);
-      for (const l of langs) parts.push(Number(l), per[Number(l)]! + BASE_NGRAM_SCORE);
+      const langs = Object.keys(per).map(Number);
+      const score = (l: number) => per[l]! + BASE_NGRAM_SCORE;
+      if (langs[0]! > 255 || langs.some((l) => !Number.isInteger(per[l]) || score(l) < 1 || score(l) >= 1 << 23)) return undefined;
+      tab[o] = kl;
+      tab[o + 1] = kh;
+      tab[o + 2] = langs[0]! | (score(langs[0]!) << 8);
+      tab[o + 3] = -1;
+      if (langs.length > 1) {
+        tab[o + 3] = parts.length;
+        parts.push(langs.length - 1);
+        for (const l of langs.slice(1)) parts.push(l, score(l));
+      }
     }
-    return { codes, separators, symOfByte, lo, hi, at, mask: cap - 1, packed: Int32Array.from(parts) };
+    return { codes, separators, symOfByte, tab, shift: 32 - bits, packed: Int32Array.from(parts) };
   }
 }
 
@@ -123,9 +135,8 @@ const wordStart = new Int32Array(512);
 const wordEnd = new Int32Array(512);
 // Per-call set of n-gram keys seen, cleared by bumping a generation number.
 const SEEN = 2048;
-const seenLo = new Uint32Array(SEEN);
-const seenHi = new Uint32Array(SEEN);
-const seenGen = new Uint32Array(SEEN);
+// Slots of 4 int32: [generation, lo, hi, unused].
+const seen = new Int32Array(4 * SEEN);
 let gen = 0;
 let unique = 0;
 const longSeen = new Set<string>();
@@ -183,6 +194,125 @@ function encodeWords(str: string, symOfByte: Uint8Array): number {
   return words;
 }
 
+// Classes of code units under eld's separators regex, /[^L]+(?<![\x27\x60\u2019])/gu with L
+// its list of BMP letters: a LETTER is never replaced; a run of other units is replaced
+// by one space up to its last unit that is a SEPARATOR, and the KEPT units after that
+// (the apostrophes of the lookbehind) stay; a run of only KEPT units stays whole. With
+// the u flag an astral character is one non-letter, as its two surrogates are here.
+const LETTER = 1;
+const SEPARATOR = 2;
+const KEPT = 3;
+
+/**
+ * Per UTF-16 code unit, filled in on first sight: 0 not seen yet, else its class (low two
+ * bits) and, above them, its lower case where that is one unit whatever the context (0
+ * where not: U+0130, whose lower case is two units, and the final-sigma Σ; texts with
+ * them take the regex path).
+ */
+const UNIT_INFO = new Uint32Array(0x10000);
+
+/** Reads a code unit's class off the regex itself and its lower case off toLowerCase(). */
+function learnUnit(u: number, separators: RegExp): number {
+  const ch = String.fromCharCode(u);
+  // 'a' u ',': u and ',' make one run, replaced whole, unless u is a letter. 'a' u 'a':
+  // u alone, replaced only if a SEPARATOR.
+  const cls = ('a' + ch + ',').replace(separators, '#').length === 3 ? LETTER : ('a' + ch + 'a').replace(separators, '#') === 'a#a' ? SEPARATOR : KEPT;
+  let lower = 0;
+  if (cls !== SEPARATOR) {
+    const l = ch.toLowerCase();
+    if (l.length === 1 && ('A' + ch + ' ').toLowerCase() === 'a' + l + ' ' && (' ' + ch + 'A').toLowerCase() === ' ' + l + 'a') lower = l.charCodeAt(0);
+  }
+  return (UNIT_INFO[u] = cls | (lower << 2));
+}
+
+/**
+ * encodeWords(text.substring(0, 1000).replace(separators, ' ').trim().toLowerCase()) in
+ * one pass over the text, from UNIT_INFO; -1 when a unit has no
+ * context-free lower case (the caller then takes the string path).
+ */
+function encodeText(text: string, m: Model): number {
+  const { separators, symOfByte } = m;
+  const end = Math.min(text.length, 1000);
+  let words = 0;
+  let n = 0;
+  let start = 0;
+  let countBytes = 0;
+  let i = 0;
+  outer: while (i < end) {
+    let c = text.charCodeAt(i);
+    let v = UNIT_INFO[c]!;
+    if (v === 0) v = learnUnit(c, separators);
+    if ((v & 3) === LETTER) {
+      c = v >>> 2;
+      if (c === 0) return -1;
+      // Letters and KEPT units are never spaces, nor surrogates.
+      if (c < 0x80) {
+        buf[n++] = c;
+        countBytes++;
+      } else if (c < 0x800) {
+        buf[n++] = symOfByte[0xc0 | (c >> 6)]!;
+        buf[n++] = symOfByte[0x80 | (c & 0x3f)]!;
+        countBytes += 2;
+      } else {
+        buf[n++] = symOfByte[0xe0 | (c >> 12)]!;
+        buf[n++] = symOfByte[0x80 | ((c >> 6) & 0x3f)]!;
+        buf[n++] = symOfByte[0x80 | (c & 0x3f)]!;
+        countBytes += 3;
+      }
+      if (countBytes > 380) break;
+      i++;
+      continue;
+    }
+    // A run of non-letters [i, q), replaced up to r (after its last SEPARATOR).
+    let q = i;
+    let r = i;
+    while (q < end) {
+      const u = text.charCodeAt(q);
+      let k = UNIT_INFO[u]!;
+      if (k === 0) k = learnUnit(u, separators);
+      k &= 3;
+      if (k === LETTER) break;
+      q++;
+      if (k === SEPARATOR) r = q;
+    }
+    // The space, unless trim() removes it (at the start; at the end it changes no word).
+    if (r > i && i > 0) {
+      if (n > start) {
+        wordStart[words] = start;
+        wordEnd[words++] = n;
+        start = n;
+      }
+      if (countBytes > 350) break;
+      countBytes++;
+      if (countBytes > 380) break;
+    }
+    for (let j = r; j < q; j++) {
+      c = UNIT_INFO[text.charCodeAt(j)]! >>> 2;
+      if (c === 0) return -1;
+      if (c < 0x80) {
+        buf[n++] = c;
+        countBytes++;
+      } else if (c < 0x800) {
+        buf[n++] = symOfByte[0xc0 | (c >> 6)]!;
+        buf[n++] = symOfByte[0x80 | (c & 0x3f)]!;
+        countBytes += 2;
+      } else {
+        buf[n++] = symOfByte[0xe0 | (c >> 12)]!;
+        buf[n++] = symOfByte[0x80 | ((c >> 6) & 0x3f)]!;
+        buf[n++] = symOfByte[0x80 | (c & 0x3f)]!;
+        countBytes += 3;
+      }
+      if (countBytes > 380) break outer;
+    }
+    i = q;
+  }
+  if (n > start) {
+    wordStart[words] = start;
+    wordEnd[words++] = n;
+  }
+  return words;
+}
+
 /** Adds the n-gram [lead space] buf[from, to) [trailing space] once per call. */
 function addNgram(lead: boolean, from: number, to: number, trail: boolean, m: Model): void {
   const len = (lead ? 1 : 0) + (to - from) + (trail ? 1 : 0);
@@ -207,29 +337,34 @@ function addNgram(lead: boolean, from: number, to: number, trail: boolean, m: Mo
     if (p < 4) kl |= 32 << (8 * p);
     else kh |= 32 << (8 * (p - 4));
   }
-  kl >>>= 0;
-  kh = (kh | (len << 16)) >>> 0;
-  let i = slot(kl, kh, SEEN - 1);
+  kh |= len << 16;
+  const mixed = mixKey(kl, kh);
+  let i = ((mixed >>> 15) & (SEEN - 1)) << 2;
   for (;;) {
-    if (seenGen[i] !== gen) break;
-    if (seenLo[i] === kl && seenHi[i] === kh) return;
-    i = (i + 1) & (SEEN - 1);
+    if (seen[i] !== gen) break;
+    if (seen[i + 1] === kl && seen[i + 2] === kh) return;
+    i = (i + 4) & (4 * SEEN - 1);
   }
-  seenGen[i] = gen;
-  seenLo[i] = kl;
-  seenHi[i] = kh;
+  seen[i] = gen;
+  seen[i + 1] = kl;
+  seen[i + 2] = kh;
   unique++;
-  const { lo, hi, at, mask, packed } = m;
-  let j = slot(kl, kh, mask);
+  const { tab, packed } = m;
+  const wrap = tab.length - 1;
+  let o = (mixed >>> m.shift) << 2;
   for (;;) {
-    const e = at[j]!;
-    if (e < 0) return;
-    if (lo[j] === kl && hi[j] === kh) {
-      const end = e + 1 + 2 * packed[e]!;
-      for (let q = e + 1; q < end; q += 2) scores[packed[q]!] += packed[q + 1]!;
+    const first = tab[o + 2]!;
+    if (first === 0) return;
+    if (tab[o] === kl && tab[o + 1] === kh) {
+      scores[first & 255] += first >>> 8;
+      const e = tab[o + 3]!;
+      if (e >= 0) {
+        const end = e + 1 + 2 * packed[e]!;
+        for (let q = e + 1; q < end; q += 2) scores[packed[q]!] += packed[q + 1]!;
+      }
       return;
     }
-    j = (j + 1) & mask;
+    o = (o + 4) & wrap;
   }
 }
 
@@ -244,22 +379,27 @@ export function eldDetect(text: string): { language: string; score: number } {
     return { language: r.language, score: r.language ? (r.getScores()[r.language] ?? 0) : 0 };
   }
   const { separators, codes, symOfByte } = model;
-  // eld prepares the first 1,000 characters but reads only ~380 bytes of the result.
-  // Preparing fewer gives the same symbols when reading stopped (it stops only at a space,
-  // after whole words) before the last space of the shorter preparation: only what follows
-  // that space can differ (a separator run or a word cut in two, which changes its
-  // replacement or a final sigma's lower case). Otherwise prepare all 1,000.
-  let words: number;
-  if (text.length > FIRST_CUT) {
-    const short = text.substring(0, FIRST_CUT).replace(separators, ' ').trim().toLowerCase();
-    words = encodeWords(short, symOfByte);
-    if (stoppedAt < 0 || stoppedAt >= short.lastIndexOf(' ')) words = encodeWords(text.substring(0, 1000).replace(separators, ' ').trim().toLowerCase(), symOfByte);
-  } else words = encodeWords(text.replace(separators, ' ').trim().toLowerCase(), symOfByte);
+  // eld prepares the first 1,000 characters (separators regex, trim, lower case) and reads
+  // ~380 bytes of the result: encodeText does both in one pass from a table of code units.
+  // Texts with a unit whose lower case depends on context (Σ) or is longer (İ) take the
+  // string path, where preparing fewer characters gives the same symbols when reading
+  // stopped (it stops only at a space, after whole words) before the last space of the
+  // shorter preparation: only what follows that space can differ (a separator run or a
+  // word cut in two, which changes its replacement or a final sigma's lower case).
+  // Otherwise prepare all 1,000.
+  let words = encodeText(text, model);
+  if (words < 0) {
+    if (text.length > FIRST_CUT) {
+      const short = text.substring(0, FIRST_CUT).replace(separators, ' ').trim().toLowerCase();
+      words = encodeWords(short, symOfByte);
+      if (stoppedAt < 0 || stoppedAt >= short.lastIndexOf(' ')) words = encodeWords(text.substring(0, 1000).replace(separators, ' ').trim().toLowerCase(), symOfByte);
+    } else words = encodeWords(text.replace(separators, ' ').trim().toLowerCase(), symOfByte);
+  }
   if (scores.length !== codes.length) scores = new Float64Array(codes.length);
   scores.fill(0);
-  gen = (gen + 1) >>> 0;
+  gen = (gen + 1) | 0;
   if (gen === 0) {
-    seenGen.fill(0);
+    seen.fill(0);
     gen = 1;
   }
   unique = 0;
