@@ -73,3 +73,40 @@ test('eldDetect equals eld.detect on separator runs, apostrophes, astral charact
     assert.deepEqual(eldDetect(t), want, JSON.stringify(t.slice(0, 60)));
   }
 });
+
+test('the model cache: built and written on first use, read back by later processes, rebuilt when damaged', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'anvil-eld-cache-'));
+  const texts = ['The quick brown fox jumps over the lazy dog near the river bank.', '今天天气很好，我们去公园散步吧。', 'Der schnelle braune Fuchs springt über den faulen Hund.', 'ΟΔΟΣ ΚΑΙ ΣΟΦΙΑ'];
+  const url = new URL('./langid.js', import.meta.url).href;
+  const run = () => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); console.log(JSON.stringify(${JSON.stringify(texts)}.map((t) => m.eldDetect(t))));`], {
+      env: { ...process.env, ANVIL_CACHE_DIR: dir },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as unknown;
+  };
+  try {
+    const want = texts.map((t) => {
+      const e = eld.detect(t);
+      return { language: e.language, score: e.language ? (e.getScores()[e.language] ?? 0) : 0 };
+    });
+    assert.deepEqual(run(), want); // builds and writes the cache
+    const files = readdirSync(dir).filter((f) => f.endsWith('.bin'));
+    assert.equal(files.length, 1);
+    const path = join(dir, files[0]!);
+    const size = statSync(path).size;
+    const written = statSync(path).mtimeMs;
+    assert.deepEqual(run(), want); // reads it (and does not write it again)
+    assert.equal(statSync(path).mtimeMs, written);
+    writeFileSync(path, readFileSync(path).subarray(0, size >> 1)); // damaged: cut in half
+    assert.deepEqual(run(), want); // rebuilt
+    assert.equal(statSync(path).size, size);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -8,8 +8,16 @@
 // made language ID a third of the pipeline's CPU time. The model data and the
 // text-preparation regex come from the installed eld package itself; if its internal
 // files cannot be loaded, eld.detect() is used unchanged.
+// The built table is cached in a file (ANVIL_CACHE_DIR, else $XDG_CACHE_HOME/anvil or
+// ~/.cache/anvil) keyed by the size and time of eld's data file: compiling that 1.6 MB
+// JavaScript module and building the table cost about a CPU-second per process or worker
+// thread, reading the cache a few milliseconds.
 
-import { eld } from 'eld/small';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 
 interface EldData {
   languages: Record<number, string>;
@@ -51,9 +59,8 @@ interface EldFiles {
 }
 
 /** eld's data, regex and byte dictionary, from the files its 'small' entry point loads. */
-async function loadFiles(): Promise<EldFiles | undefined> {
+async function loadFiles(entry: string): Promise<EldFiles | undefined> {
   try {
-    const entry = import.meta.resolve('eld/small');
     const [{ ngramsData }, { separators }, { dictionary }] = (await Promise.all([
       import(new URL('../ngrams/small.js', entry).href),
       import(new URL('../regexPatterns.js', entry).href),
@@ -66,7 +73,105 @@ async function loadFiles(): Promise<EldFiles | undefined> {
   }
 }
 
-/** Builds the lookup table (about 0.2 s, so only on first use: importing stays cheap). */
+const CACHE_MAGIC = 'ANVILELD';
+const CACHE_FORMAT = 1;
+
+/** The cache file for the installed eld data, or undefined when eld's files cannot be found. */
+export function modelCachePath(entry: string): string | undefined {
+  try {
+    const st = statSync(fileURLToPath(new URL('../ngrams/small.js', entry)));
+    const dir = process.env.ANVIL_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'anvil');
+    return join(dir, `eld-small-${st.size}-${Math.floor(st.mtimeMs)}-v${CACHE_FORMAT}.bin`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The file: magic, uint32 header length, JSON header (codes, shift, array lengths, byte
+ * order), zero padding to 4 bytes, then symOfByte (256 bytes), tab and packed (int32).
+ */
+function writeModelCache(path: string, m: Model): void {
+  const head = Buffer.from(JSON.stringify({ codes: m.codes, shift: m.shift, tab: m.tab.length, packed: m.packed.length, littleEndian: LITTLE }));
+  const start = Math.ceil((CACHE_MAGIC.length + 4 + head.length) / 4) * 4;
+  const out = Buffer.alloc(start + 256 + 4 * (m.tab.length + m.packed.length));
+  out.write(CACHE_MAGIC, 0, 'latin1');
+  out.writeUInt32LE(head.length, CACHE_MAGIC.length);
+  head.copy(out, CACHE_MAGIC.length + 4);
+  out.set(m.symOfByte, start);
+  out.set(new Uint8Array(m.tab.buffer, m.tab.byteOffset, m.tab.byteLength), start + 256);
+  out.set(new Uint8Array(m.packed.buffer, m.packed.byteOffset, m.packed.byteLength), start + 256 + m.tab.byteLength);
+  mkdirSync(join(path, '..'), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${threadId}`;
+  writeFileSync(tmp, out);
+  renameSync(tmp, path);
+}
+
+const LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The cached model (without its regex), or undefined when absent or not valid. */
+function readModelCache(path: string): Omit<Model, 'separators'> | undefined {
+  let b: Buffer;
+  try {
+    b = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (b.toString('latin1', 0, CACHE_MAGIC.length) !== CACHE_MAGIC) return undefined;
+    const n = b.readUInt32LE(CACHE_MAGIC.length);
+    const h = JSON.parse(b.toString('utf8', CACHE_MAGIC.length + 4, CACHE_MAGIC.length + 4 + n)) as { codes: string[]; shift: number; tab: number; packed: number; littleEndian: boolean };
+    const start = Math.ceil((CACHE_MAGIC.length + 4 + n) / 4) * 4;
+    if (h.littleEndian !== LITTLE || !Array.isArray(h.codes) || b.length !== start + 256 + 4 * (h.tab + h.packed)) return undefined;
+    const tab = new Int32Array(h.tab);
+    new Uint8Array(tab.buffer).set(b.subarray(start + 256, start + 256 + 4 * h.tab));
+    const packed = new Int32Array(h.packed);
+    new Uint8Array(packed.buffer).set(b.subarray(start + 256 + 4 * h.tab));
+    return { codes: h.codes, shift: h.shift, symOfByte: Uint8Array.from(b.subarray(start, start + 256)), tab, packed };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The model, from the cache or built from eld's files (then cached, best effort); or eld
+ * itself when its files cannot be read as expected.
+ */
+async function loadModel(): Promise<{ model?: Model; eld?: { detect(t: string): { language: string; getScores(): Record<string, number> } } }> {
+  let entry: string | undefined;
+  try {
+    entry = import.meta.resolve('eld/small');
+  } catch {
+    entry = undefined;
+  }
+  if (entry !== undefined) {
+    const path = modelCachePath(entry);
+    const cached = path !== undefined ? readModelCache(path) : undefined;
+    if (cached) {
+      try {
+        const { separators } = (await import(new URL('../regexPatterns.js', entry).href)) as { separators: RegExp };
+        if (separators instanceof RegExp) return { model: { ...cached, separators } };
+      } catch {
+        // fall through to building
+      }
+    }
+    const files = await loadFiles(entry);
+    const model = files ? buildModel(files) : undefined;
+    if (model) {
+      if (path !== undefined) {
+        try {
+          writeModelCache(path, model);
+        } catch {
+          // A read-only or full disk only costs the next process the build.
+        }
+      }
+      return { model };
+    }
+  }
+  return { eld: (await import('eld/small')).eld };
+}
+
+/** Builds the lookup table (about 0.2 s; then cached, see loadModel). */
 function buildModel(files: EldFiles): Model | undefined {
   const { ngramsData, separators, dictionary } = files;
   {
@@ -126,8 +231,8 @@ function buildModel(files: EldFiles): Model | undefined {
   }
 }
 
-const files = await loadFiles();
-let model: Model | undefined | null = null; // null: not built yet
+const loaded = await loadModel();
+const model: Model | undefined = loaded.model;
 let scores = new Float64Array(0);
 // Symbols of the prepared text (at most ~384 bytes are read) and word bounds.
 const buf = new Uint8Array(512);
@@ -373,9 +478,8 @@ function addNgram(lead: boolean, from: number, to: number, trail: boolean, m: Mo
  * score from getScores(). Only the first 1,000 characters count (eld's own cut).
  */
 export function eldDetect(text: string): { language: string; score: number } {
-  if (model === null) model = files ? buildModel(files) : undefined;
   if (!model) {
-    const r = eld.detect(text);
+    const r = loaded.eld!.detect(text);
     return { language: r.language, score: r.language ? (r.getScores()[r.language] ?? 0) : 0 };
   }
   const { separators, codes, symOfByte } = model;
