@@ -1,11 +1,14 @@
 // Step 2 of a run: deduplication across all units of all shards. Exact duplicates share
 // the 64-bit hash of their normalised text; near duplicates share at least one MinHash
-// band key (LSH). Band by band, keys from every unit's signature file are sorted and equal
-// keys join their documents in a union-find; each cluster keeps its smallest document key
-// (earliest file, then earliest record), so the result is the same whatever the number of
-// shards or threads. Memory per band pass: 16 bytes per candidate document.
+// band key (LSH). The exact hashes, then band by band the band keys, from every unit's
+// signature file are sorted as 64-bit integers; values that occur more than once join
+// their documents (exact: the first keeps; near: a union-find). Each cluster keeps its
+// smallest document key (earliest file, then earliest record), so the result is the same
+// whatever the number of shards or threads. Memory: 25 bytes per candidate document (its
+// sort value, band key halves, document key, a skip flag) plus maps of the shared values
+// and of the removed documents; the signature files stay on disk and are re-read per pass.
 
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { layout } from './layout.js';
 import { sigWords } from './unit.js';
 import { docId } from './doc.js';
@@ -79,52 +82,90 @@ class UnionFind {
   }
 }
 
+/** A 64-bit value occurring more than once, and the first document seen with it (-1: none yet). */
+interface Shared {
+  hi: number;
+  lo: number;
+  first: number;
+}
+
+/** The values that occur more than once in a sorted array, by a 53-bit digest (hi, 21 bits of lo). */
+function sharedValues(sorted: BigUint64Array): Map<number, Shared[]> {
+  const shared = new Map<number, Shared[]>();
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i] !== sorted[i - 1] || (i > 1 && sorted[i - 1] === sorted[i - 2])) continue;
+    const h = Number(sorted[i]! >> 32n);
+    const l = Number(sorted[i]! & 0xffffffffn);
+    const d = h * 0x200000 + (l & 0x1fffff);
+    const list = shared.get(d);
+    if (list) list.push({ hi: h, lo: l, first: -1 });
+    else shared.set(d, [{ hi: h, lo: l, first: -1 }]);
+  }
+  return shared;
+}
+
+function findShared(shared: Map<number, Shared[]>, hi: number, lo: number): Shared | undefined {
+  const list = shared.get(hi * 0x200000 + (lo & 0x1fffff));
+  if (!list) return undefined;
+  for (const e of list) if (e.hi === hi && e.lo === lo) return e;
+  return undefined;
+}
+
 /** Runs deduplication over the signature files of the given units (ascending). */
 export function dedupUnits(out: string, units: number[], opts: { bands: number; exact: boolean; near: boolean }): DedupResult {
   const words = sigWords(opts.bands);
   const removed = new Map<number, { kind: 'exact' | 'near'; keep: number }>();
+  // Rows of every unit (eachRow checks each file's size is whole rows).
   let total = 0;
-  // Exact: the first document (smallest key) with a hash keeps it.
-  const firstByHash = new Map<number, number>();
-  // Ordinals (in reading order) of the rows removed here, which the band passes skip.
-  const removedRows: number[] = [];
-  for (const u of units) {
-    eachRow(layout.signatures(out, u), words, (row, at) => {
-      total++;
-      if (!opts.exact) return;
-      const h = row[at + 1]! * 0x200000 + (row[at + 2]! & 0x1fffff);
-      const key = keyOf(u, row[at]!);
-      const first = firstByHash.get(h);
-      if (first === undefined) firstByHash.set(h, key);
-      else {
-        removed.set(key, { kind: 'exact', keep: first });
-        removedRows.push(total - 1);
-      }
-    });
-  }
-  firstByHash.clear();
+  for (const u of units) total += Math.floor(statSync(layout.signatures(out, u)).size / (words * 4));
+  // 64-bit values (lo, hi little-endian in one buffer), sorted natively to find the values
+  // that occur more than once; reused by the exact pass and every band.
+  const packed = new BigUint64Array(total);
+  const halves = new Uint32Array(packed.buffer);
   const skip = new Uint8Array(total);
-  for (const r of removedRows) skip[r] = 1;
+  if (opts.exact) {
+    // Exact: the first document (smallest key: rows arrive in key order) with a hash keeps it.
+    let n = 0;
+    for (const u of units) {
+      eachRow(layout.signatures(out, u), words, (row, at) => {
+        halves[2 * n] = row[at + 2]!;
+        halves[2 * n + 1] = row[at + 1]!;
+        n++;
+      });
+    }
+    const shared = sharedValues(packed.subarray(0, n).sort());
+    if (shared.size > 0) {
+      let ordinal = 0;
+      for (const u of units) {
+        eachRow(layout.signatures(out, u), words, (row, at) => {
+          const r = ordinal++;
+          const e = findShared(shared, row[at + 1]!, row[at + 2]!);
+          if (!e) return;
+          const key = keyOf(u, row[at]!);
+          if (e.first < 0) e.first = key;
+          else {
+            removed.set(key, { kind: 'exact', keep: e.first });
+            skip[r] = 1;
+          }
+        });
+      }
+    }
+  }
 
   const uf = new UnionFind();
   if (opts.near) {
     const hi = new Uint32Array(total);
     const lo = new Uint32Array(total);
     const keys = new Float64Array(total);
-    // Band keys as 64-bit integers (lo, hi little-endian in one buffer), sorted natively
-    // to find the keys that occur more than once, with no comparator calls.
-    const packed = new BigUint64Array(total);
-    const halves = new Uint32Array(packed.buffer);
     for (let b = 0; b < opts.bands; b++) {
       let n = 0;
       let ordinal = 0;
       for (const u of units) {
         eachRow(layout.signatures(out, u), words, (row, at) => {
           if (skip[ordinal++]) return;
-          const key = keyOf(u, row[at]!);
           hi[n] = row[at + 3 + 2 * b]!;
           lo[n] = row[at + 4 + 2 * b]!;
-          keys[n] = key;
+          keys[n] = keyOf(u, row[at]!);
           n++;
         });
       }
@@ -132,28 +173,13 @@ export function dedupUnits(out: string, units: number[], opts: { bands: number; 
         halves[2 * i] = lo[i]!;
         halves[2 * i + 1] = hi[i]!;
       }
-      const sorted = packed.subarray(0, n).sort();
-      // Keys seen twice or more, by a 53-bit digest (hi, 21 bits of lo); each digest's entry
-      // lists its exact keys with the first document (smallest key: rows arrive in key order).
-      const shared = new Map<number, { hi: number; lo: number; first: number }[]>();
-      for (let i = 1; i < n; i++) {
-        if (sorted[i] !== sorted[i - 1] || (i > 1 && sorted[i - 1] === sorted[i - 2])) continue;
-        const h = Number(sorted[i]! >> 32n);
-        const l = Number(sorted[i]! & 0xffffffffn);
-        const d = h * 0x200000 + (l & 0x1fffff);
-        const list = shared.get(d);
-        if (list) list.push({ hi: h, lo: l, first: -1 });
-        else shared.set(d, [{ hi: h, lo: l, first: -1 }]);
-      }
+      const shared = sharedValues(packed.subarray(0, n).sort());
       if (shared.size === 0) continue;
       for (let i = 0; i < n; i++) {
-        const list = shared.get(hi[i]! * 0x200000 + (lo[i]! & 0x1fffff));
-        if (!list) continue;
-        for (const e of list) {
-          if (e.hi !== hi[i] || e.lo !== lo[i]) continue;
-          if (e.first < 0) e.first = keys[i]!;
-          else uf.union(e.first, keys[i]!);
-        }
+        const e = findShared(shared, hi[i]!, lo[i]!);
+        if (!e) continue;
+        if (e.first < 0) e.first = keys[i]!;
+        else uf.union(e.first, keys[i]!);
       }
     }
   }
