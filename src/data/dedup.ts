@@ -33,6 +33,8 @@ const unitOf = (key: number) => Math.floor(key / KEY_SCALE);
 const recordOf = (key: number) => key % KEY_SCALE;
 
 /** Calls fn(block, at) for every signature row of a unit (the row is block[at, at + words)), reading in blocks. */
+let block = new Uint32Array(0);
+
 function eachRow(path: string, words: number, fn: (block: Uint32Array, at: number) => void): void {
   const fd = openSync(path, 'r');
   try {
@@ -40,7 +42,9 @@ function eachRow(path: string, words: number, fn: (block: Uint32Array, at: numbe
     const rowBytes = words * 4;
     if (size % rowBytes !== 0) throw new InputError(`signature file size ${size} is not a multiple of ${rowBytes}`, path);
     const rowsPerBlock = 4096;
-    const buf = new Uint32Array(rowsPerBlock * words);
+    // One block buffer for every file and pass (each pass reads every file again).
+    if (block.length !== rowsPerBlock * words) block = new Uint32Array(rowsPerBlock * words);
+    const buf = block;
     const bytes = new Uint8Array(buf.buffer);
     for (let pos = 0; pos < size; ) {
       const want = Math.min(bytes.length, size - pos);
@@ -114,7 +118,8 @@ function findShared(shared: Map<number, Shared[]>, hi: number, lo: number): Shar
 /** Runs deduplication over the signature files of the given units (ascending). */
 export function dedupUnits(out: string, units: number[], opts: { bands: number; exact: boolean; near: boolean }): DedupResult {
   const words = sigWords(opts.bands);
-  const removed = new Map<number, { kind: 'exact' | 'near'; keep: number }>();
+  // Removed documents: key -> the kept document's key (exact duplicates) or -(key + 1) (near).
+  const removed = new Map<number, number>();
   // Rows of every unit (eachRow checks each file's size is whole rows).
   let total = 0;
   for (const u of units) total += Math.floor(statSync(layout.signatures(out, u)).size / (words * 4));
@@ -144,7 +149,7 @@ export function dedupUnits(out: string, units: number[], opts: { bands: number; 
           const key = keyOf(u, row[at]!);
           if (e.first < 0) e.first = key;
           else {
-            removed.set(key, { kind: 'exact', keep: e.first });
+            removed.set(key, e.first);
             skip[r] = 1;
           }
         });
@@ -183,43 +188,34 @@ export function dedupUnits(out: string, units: number[], opts: { bands: number; 
       }
     }
   }
-  const clusterMembers = new Map<number, number[]>();
   for (const k of uf.keys()) {
     const r = uf.find(k);
-    if (r === k) continue;
-    removed.set(k, { kind: 'near', keep: r });
-    let m = clusterMembers.get(r);
-    if (!m) clusterMembers.set(r, (m = []));
-    m.push(k);
+    if (r !== k) removed.set(k, -r - 1);
   }
-  const exactClusters = new Map<number, number[]>();
-  for (const [k, v] of removed) {
-    if (v.kind !== 'exact') continue;
-    // An exact duplicate of a document that is itself a near duplicate points at the cluster's keeper.
-    const keep = opts.near ? uf.find(v.keep) : v.keep;
-    v.keep = keep;
-    let m = exactClusters.get(keep);
-    if (!m) exactClusters.set(keep, (m = []));
-    m.push(k);
-  }
+  // An exact duplicate of a document that is itself a near duplicate points at the cluster's keeper.
+  if (opts.near) for (const [k, v] of removed) if (v >= 0) removed.set(k, uf.find(v));
+  const keepOf = (v: number) => (v >= 0 ? v : -v - 1);
 
   const result: DedupResult = { removed: {}, exact: 0, near: 0, clusters: 0, examples: [] };
-  const sorted = [...removed.entries()].sort((a, b) => a[0] - b[0]);
-  for (const [k, v] of sorted) {
-    const u = String(unitOf(k));
-    (result.removed[u] ??= []).push([recordOf(k), v.kind, unitOf(v.keep), recordOf(v.keep)]);
-    if (v.kind === 'exact') result.exact++;
+  const sorted = Float64Array.from(removed.keys()).sort();
+  const roots = new Set<number>();
+  for (const k of sorted) {
+    const v = removed.get(k)!;
+    const kind = v >= 0 ? 'exact' : 'near';
+    const keep = keepOf(v);
+    roots.add(keep);
+    (result.removed[String(unitOf(k))] ??= []).push([recordOf(k), kind, unitOf(keep), recordOf(keep)]);
+    if (kind === 'exact') result.exact++;
     else result.near++;
   }
-  const roots = new Set([...clusterMembers.keys(), ...exactClusters.keys()]);
   result.clusters = roots.size;
-  const rootList = [...roots].sort((a, b) => a - b);
-  for (const r of rootList.slice(0, 10)) {
-    const members = [...(clusterMembers.get(r) ?? []), ...(exactClusters.get(r) ?? [])].sort((a, b) => a - b);
+  // Examples: the ten clusters with the smallest kept keys, members in key order.
+  for (const r of Float64Array.from(roots).sort().subarray(0, 10)) {
+    const members = sorted.filter((k) => keepOf(removed.get(k)!) === r);
     result.examples.push({
       kept: docId(unitOf(r), recordOf(r)),
-      removed: members.slice(0, 20).map((k) => docId(unitOf(k), recordOf(k))),
-      kind: clusterMembers.has(r) ? 'near' : 'exact',
+      removed: [...members.subarray(0, 20)].map((k) => docId(unitOf(k), recordOf(k))),
+      kind: [...members].some((k) => removed.get(k)! < 0) ? 'near' : 'exact',
     });
   }
   return result;
