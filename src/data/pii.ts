@@ -23,6 +23,8 @@ interface Detector {
   group?: number;
   /** A substring every match contains: texts without it skip the regex scan. */
   hint?: string;
+  /** The precheck bits of the hint's characters (computed on first use). */
+  hintBits?: number;
   /**
    * ASCII digits every match holds within one run of digits and the separators
    * ` .-()+`: texts whose longest such run has fewer skip the regex scan.
@@ -34,6 +36,8 @@ interface Detector {
   minDots?: number;
   /** Matches start with two capitals and two digits. */
   iban?: boolean;
+  /** Capitals and digits every match holds in one run. */
+  minUpper?: number;
 }
 
 // ---- validators -------------------------------------------------------------------
@@ -158,7 +162,7 @@ const E = '(?![\\w])';
 
 const DETECTORS: Detector[] = [
   { type: 'PRIVATE_KEY', hint: '-----BEGIN ', re: /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----[\s\S]*?-----END \1-----/g },
-  { type: 'ACCESS_KEY', re: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/g },
+  { type: 'ACCESS_KEY', minUpper: 20, re: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/g },
   { type: 'ACCESS_KEY', hint: 'AIza', re: /(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])/g },
   {
     // An AWS secret key is 40 base64 characters; only with its name nearby.
@@ -237,37 +241,72 @@ const isHex = (c: number) => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32)
  * colons followed by a hex digit or a colon (an IPv6 address needs 2); whether two capitals
  * are followed by two digits somewhere (an IBAN starts so).
  */
-function precheck(t: string): { digits: number; dots: number; colons: number; iban: boolean } {
+function precheck(t: string): { digits: number; dots: number; colons: number; iban: boolean; chars: number; upper: number } {
   let best = 0;
+  let up = 0; // current run of capitals and digits
+  let upper = 0;
   let run = 0;
   let dots = 0;
   let runDots = 0;
   let colons = 0;
   let iban = false;
+  let chars = 0;
   const len = t.length;
   for (let i = 0; i < len; i++) {
     const c = t.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (++run > best) best = run;
+    if (c > 90) {
+      // Lower-case letters and everything past ASCII, nearly all text: ends the runs.
+      run = 0;
+      runDots = 0;
+      up = 0;
+      if (c === 95) chars |= HINT_BIT[95]!;
       continue;
     }
+    if (c >= 48 && c <= 57) {
+      if (++run > best) best = run;
+      if (++up > upper) upper = up;
+      continue;
+    }
+    if (c >= 65) {
+      if (++up > upper) upper = up;
+    } else up = 0;
     if (c === 46) {
+      chars |= HINT_BIT[46]!;
       if (++runDots > dots) dots = runDots;
       continue;
     }
     runDots = 0;
-    if (c === 32 || c === 45 || c === 40 || c === 41 || c === 43) continue; // the digit run goes on
+    if (c === 32 || c === 45 || c === 40 || c === 41 || c === 43) {
+      chars |= HINT_BIT[c]!;
+      continue; // the digit run goes on
+    }
     run = 0;
     if (c === 58) {
       if (i + 1 < len && (t.charCodeAt(i + 1) === 58 || isHex(t.charCodeAt(i + 1)))) colons++;
-    } else if (!iban && c >= 65 && c <= 90 && i + 3 < len) {
+    } else if (c === 64) chars |= HINT_BIT[64]!;
+    else if (!iban && c >= 65 && i + 3 < len) {
       const c1 = t.charCodeAt(i + 1);
       const c2 = t.charCodeAt(i + 2);
       const c3 = t.charCodeAt(i + 3);
       iban = c1 >= 65 && c1 <= 90 && c2 >= 48 && c2 <= 57 && c3 >= 48 && c3 <= 57;
     }
   }
-  return { digits: best, dots, colons, iban };
+  return { digits: best, dots, colons, iban, chars, upper };
+}
+
+// Bits for the characters the precheck notes, so that a hint made of one of them needs no
+// scan, and a longer hint none when one of its characters is absent.
+const HINT_BIT = new Uint8Array(128);
+[...'@+_-.'].forEach((ch, i) => (HINT_BIT[ch.charCodeAt(0)] = 1 << i));
+HINT_BIT[32] = 0;
+/** The precheck bits a hint needs. */
+function hintBits(hint: string): number {
+  let b = 0;
+  for (let i = 0; i < hint.length; i++) {
+    const c = hint.charCodeAt(i);
+    if (c < 128) b |= HINT_BIT[c]!;
+  }
+  return b;
 }
 
 /** Redacts personal data in text; returns the new text and counts per type. */
@@ -278,13 +317,21 @@ export function redactPii(text: string, opts: { precheck?: boolean } = {}): { te
   // redaction puts a placeholder such as <EMAIL> where a match was: it breaks digit and dot
   // runs and adds no digits, dots or colons, so the facts stay upper bounds as the text is
   // rewritten.
-  const { digits, dots, colons, iban } = opts.precheck === false ? { digits: 99, dots: 99, colons: 99, iban: true } : precheck(t);
+  const { digits, dots, colons, iban, chars, upper } = opts.precheck === false ? { digits: 99, dots: 99, colons: 99, iban: true, chars: 0xff, upper: 99 } : precheck(t);
   for (const d of DETECTORS) {
     if (d.minDigits !== undefined && digits < d.minDigits) continue;
     if (d.minColons !== undefined && colons < d.minColons) continue;
     if (d.minDots !== undefined && dots < d.minDots) continue;
     if (d.iban && !iban) continue;
-    if (d.hint !== undefined && !t.includes(d.hint)) continue;
+    if (d.minUpper !== undefined && upper < d.minUpper) continue;
+    if (d.hint !== undefined) {
+      const need = (d.hintBits ??= hintBits(d.hint));
+      if ((need & chars) !== need) continue;
+      // A one-character hint is settled by its bit. Redaction adds no '@', '+', '-' or '.';
+      // the '_' of placeholders such as <CN_ID> sits between capitals, where no pattern that
+      // needs '_' (lower-case token prefixes) can match.
+      if (!(d.hint.length === 1 && need !== 0) && !t.includes(d.hint)) continue;
+    }
     d.re.lastIndex = 0;
     if (!d.re.test(t)) continue;
     d.re.lastIndex = 0;
