@@ -5,7 +5,7 @@
 // quarter of it, to show memory does not grow with input size.
 // The corpus is generated deterministically (seeded) and cached in the temp folder:
 // English and Chinese documents, 5% exact and 5% near duplicates, some personal data.
-// Flags: --mb N (corpus size, default 200), --repeat N (median of N runs, default 1),
+// Flags: --mb N (corpus size, default 200), --repeat N (median of N runs, default 3),
 // --workers N (threads for the prepare run, default 1 = per core), --json.
 
 import { spawnSync } from 'node:child_process';
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       child: { type: 'string' },
       out: { type: 'string' },
       mb: { type: 'string', default: '200' },
-      repeat: { type: 'string', default: '1' },
+      repeat: { type: 'string', default: '3' },
       workers: { type: 'string', default: '1' },
       json: { type: 'boolean' },
     },
