@@ -14,6 +14,20 @@ import { Rng, enDoc, zhDoc } from '../synth.js';
 
 const cfg = defaultConfig();
 const doc = (text: string, lang = 'en'): Doc => ({ id: 'x', file: 0, record: 0, text, source: 's', license: 'l', lang });
+/** Trimmed non-empty pieces of text.split(sep): [pieces, duplicated pieces, their characters]. */
+function splitSegments(text: string, sep: RegExp | string): [number, number, number] {
+  const items = text.split(sep).map((x) => x.trim()).filter(Boolean);
+  const seen = new Set<string>();
+  let n = 0;
+  let chars = 0;
+  for (const x of items) {
+    if (seen.has(x)) {
+      n++;
+      chars += x.length;
+    } else seen.add(x);
+  }
+  return [items.length, n, chars];
+}
 const words = (n: number) => Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 'the' : i % 4 === 1 ? 'and' : `word${i}`)).join(' ');
 
 test('Gopher quality: 50 words minimum, stop words, hashes, bullets', () => {
@@ -123,19 +137,7 @@ test('word spans split exactly like splitWords, and stop words match case-insens
 test('Gopher duplicate paragraphs and lines equal split/trim/Set counting', async () => {
   const { duplicateSegments } = await import('./gopher-repetition.js');
   const fc = (await import('fast-check')).default;
-  const ref = (text: string, sep: RegExp | string): [number, number, number] => {
-    const items = text.split(sep).map((x) => x.trim()).filter(Boolean);
-    const seen = new Set<string>();
-    let n = 0;
-    let chars = 0;
-    for (const x of items) {
-      if (seen.has(x)) {
-        n++;
-        chars += x.length;
-      } else seen.add(x);
-    }
-    return [items.length, n, chars];
-  };
+  const ref = splitSegments;
   const alphabet = ['a', 'b', 'ab', ' ', '\t', '\n', '\n', '\n\n', '中', '\u3000'];
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 60 }), (parts) => {
@@ -256,19 +258,7 @@ test('Gopher repetition equals a string-based datatrove reference: decisions and
   // datatrove's gopher_repetition_filter.py on the words of words.ts, with strings: the top
   // n-gram by Counter.most_common over " ".join, duplicates by find_all_duplicate over
   // "".join; lines and paragraphs trimmed and non-empty (as duplicateSegments documents).
-  const segments = (text: string, sep: RegExp | string): [number, number, number] => {
-    const items = text.split(sep).map((x) => x.trim()).filter(Boolean);
-    const seen = new Set<string>();
-    let n = 0;
-    let chars = 0;
-    for (const x of items) {
-      if (seen.has(x)) {
-        n++;
-        chars += x.length;
-      } else seen.add(x);
-    }
-    return [items.length, n, chars];
-  };
+  const segments = splitSegments;
   const ref = (text: string, lang: string, p: P) => {
     const total = Math.max(1, text.length);
     const words = splitWords(text, lang);

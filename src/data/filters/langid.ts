@@ -330,6 +330,23 @@ function learnUnit(u: number, separators: RegExp): number {
   return (UNIT_INFO[u] = cls | (lower << 2));
 }
 
+/** Puts the symbols of the UTF-8 bytes of BMP code unit c (not a surrogate) in buf at n; returns the new end. */
+function putUnit(c: number, n: number, symOfByte: Uint8Array): number {
+  if (c < 0x80) {
+    buf[n] = c;
+    return n + 1;
+  }
+  if (c < 0x800) {
+    buf[n] = symOfByte[0xc0 | (c >> 6)]!;
+    buf[n + 1] = symOfByte[0x80 | (c & 0x3f)]!;
+    return n + 2;
+  }
+  buf[n] = symOfByte[0xe0 | (c >> 12)]!;
+  buf[n + 1] = symOfByte[0x80 | ((c >> 6) & 0x3f)]!;
+  buf[n + 2] = symOfByte[0x80 | (c & 0x3f)]!;
+  return n + 3;
+}
+
 /**
  * encodeWords(text.substring(0, 1000).replace(separators, ' ').trim().toLowerCase()) in
  * one pass over the text, from UNIT_INFO; -1 when a unit has no
@@ -351,19 +368,9 @@ function encodeText(text: string, m: Model): number {
       c = v >>> 2;
       if (c === 0) return -1;
       // Letters and KEPT units are never spaces, nor surrogates.
-      if (c < 0x80) {
-        buf[n++] = c;
-        countBytes++;
-      } else if (c < 0x800) {
-        buf[n++] = symOfByte[0xc0 | (c >> 6)]!;
-        buf[n++] = symOfByte[0x80 | (c & 0x3f)]!;
-        countBytes += 2;
-      } else {
-        buf[n++] = symOfByte[0xe0 | (c >> 12)]!;
-        buf[n++] = symOfByte[0x80 | ((c >> 6) & 0x3f)]!;
-        buf[n++] = symOfByte[0x80 | (c & 0x3f)]!;
-        countBytes += 3;
-      }
+      const m = putUnit(c, n, symOfByte);
+      countBytes += m - n;
+      n = m;
       if (countBytes > 380) break;
       i++;
       continue;
@@ -394,19 +401,9 @@ function encodeText(text: string, m: Model): number {
     for (let j = r; j < q; j++) {
       c = UNIT_INFO[text.charCodeAt(j)]! >>> 2;
       if (c === 0) return -1;
-      if (c < 0x80) {
-        buf[n++] = c;
-        countBytes++;
-      } else if (c < 0x800) {
-        buf[n++] = symOfByte[0xc0 | (c >> 6)]!;
-        buf[n++] = symOfByte[0x80 | (c & 0x3f)]!;
-        countBytes += 2;
-      } else {
-        buf[n++] = symOfByte[0xe0 | (c >> 12)]!;
-        buf[n++] = symOfByte[0x80 | ((c >> 6) & 0x3f)]!;
-        buf[n++] = symOfByte[0x80 | (c & 0x3f)]!;
-        countBytes += 3;
-      }
+      const m = putUnit(c, n, symOfByte);
+      countBytes += m - n;
+      n = m;
       if (countBytes > 380) break outer;
     }
     i = q;
