@@ -2,7 +2,6 @@
 // `anvil data tokenize`. Parses flags, shows progress, turns SIGINT/SIGTERM into a
 // checkpoint, and prints the result (one JSON object with --json).
 
-import { createEngine } from '../tensor/index.js';
 import type { ArchConfig, Family } from '../plan/architecture.js';
 import { checkTrainOptions, train, TRAIN_DEFAULTS, type TrainOptions } from '../train/trainer.js';
 import { UsageError } from '../util/errors.js';

@@ -7,7 +7,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { docId, type KeptRecord } from './doc.js';
 import { layout } from './layout.js';
 import { forEachLineSync } from './read/bytes.js';
-import { LineWriter, writeFileAtomic, removeStaleTemps } from './write.js';
+import { LineWriter } from './write.js';
+import { writeFileAtomic, removeStaleTemps } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import { count, countKept, emptyStats, type Stats } from './stats.js';
 import type { Removal } from './dedup.js';
@@ -84,7 +85,7 @@ export async function finalizeUnit(t: FinalTask, candidates: number): Promise<Fi
     if (rejected.lines === 0) rmSync(layout.rejectedDedup(out, unit), { force: true });
   }
   const marker: FinalMarker = { unit, kept: stats.stages.dedup?.kept ?? 0, stats, snippets };
-  writeFileAtomic(layout.finalMarker(out, unit), JSON.stringify(marker));
+  writeFileAtomic(layout.finalMarker(out, unit), JSON.stringify(marker), false);
   rmSync(src, { force: true });
   return marker;
 }

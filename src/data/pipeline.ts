@@ -12,7 +12,7 @@ import { Pool } from './pool.js';
 import type { PipelineConfig } from './config.js';
 import type { FilterMarker } from './unit.js';
 import { dedupUnits, type DedupResult } from './dedup.js';
-import { writeFileAtomic, removeStaleTemps } from './write.js';
+import { writeFileAtomic, removeStaleTemps } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import { writeReport, type DataReport } from './report.js';
 import { UsageError } from '../util/errors.js';
@@ -83,7 +83,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     if (readFileSync(layout.run(out), 'utf8') !== manifest) {
       throw new UsageError(`${out} holds a run with other inputs or settings; use a new --out folder (or delete ${out})`);
     }
-  } else writeFileAtomic(layout.run(out), manifest);
+  } else writeFileAtomic(layout.run(out), manifest, false);
 
   // Temporary files of whole-run steps (run.json, dedup, report) left by a killed run.
   removeStaleTemps(out, 'r');
@@ -103,7 +103,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
         o.onProgress?.({ step: 'filter', done: ++done, total: mine.length });
       }),
     );
-    writeFileAtomic(layout.shardMarker(out, shard.index, shard.count), '');
+    writeFileAtomic(layout.shardMarker(out, shard.index, shard.count), '', false);
 
     const missing = inputs.filter((_, u) => !existsSync(layout.filterMarker(out, u))).length;
     if (missing > 0) return { status: 'waiting', units: inputs.length, unitsDoneHere: todo.length, missing };
@@ -113,7 +113,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
       o.onProgress?.({ step: 'dedup', done: 0, total: 1 });
       const d = config.dedup;
       const result = dedupUnits(out, units, { bands: d.minhash.bands, exact: d.exact, near: d.near });
-      writeFileAtomic(layout.dedup(out), JSON.stringify(result));
+      writeFileAtomic(layout.dedup(out), JSON.stringify(result), false);
       o.onProgress?.({ step: 'dedup', done: 1, total: 1 });
     }
     const dedup = JSON.parse(readFileSync(layout.dedup(out), 'utf8')) as DedupResult;

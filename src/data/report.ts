@@ -10,7 +10,7 @@ import { emptyStats, mergeStats, type Malformed, type Stats, type StageCount } f
 import type { FilterMarker } from './unit.js';
 import type { FinalMarker } from './finalize.js';
 import type { DedupResult } from './dedup.js';
-import { writeFileAtomic } from './write.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { InputError } from '../util/errors.js';
 
 export interface DataReport {
@@ -136,8 +136,8 @@ body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222
 export function writeReport(out: string): DataReport {
   if (!existsSync(layout.dedup(out))) throw new InputError('the run is not complete (no dedup marker); rerun `anvil data prepare` with the same arguments', out);
   const r = buildReport(out);
-  writeFileAtomic(layout.report(out), JSON.stringify(r, null, 2) + '\n');
-  writeFileAtomic(layout.reportHtml(out), renderHtml(r));
+  writeFileAtomic(layout.report(out), JSON.stringify(r, null, 2) + '\n', false);
+  writeFileAtomic(layout.reportHtml(out), renderHtml(r), false);
   return r;
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Tokenizer, EncoderPool } from '../tokenizer/index.js';
 import { ShardWriter } from '../io/shards.js';
 import { fileChunks, lines } from './read/bytes.js';
-import { writeFileAtomic } from './write.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { InputError, UsageError } from '../util/errors.js';
 
 export interface SplitMeta {
@@ -151,6 +151,6 @@ export async function tokenizeDocs(o: TokenizeOptions): Promise<TokensMeta> {
     tokenizer: 'tokenizer',
     splits: { train: train.meta, val: val.meta },
   };
-  writeFileAtomic(join(o.out, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+  writeFileAtomic(join(o.out, 'meta.json'), JSON.stringify(meta, null, 2) + '\n', false);
   return meta;
 }

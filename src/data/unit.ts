@@ -10,7 +10,8 @@ import { buildStages } from './stages.js';
 import { runStages } from './stage.js';
 import { count, countKept, countMalformed, countPii, emptyStats, type Stats } from './stats.js';
 import { readFile } from './read/index.js';
-import { LineWriter, U32Writer, writeFileAtomic, removeStaleTemps } from './write.js';
+import { LineWriter, U32Writer } from './write.js';
+import { writeFileAtomic, removeStaleTemps } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import { layout } from './layout.js';
 import { MinHasher } from './minhash.js';
@@ -104,6 +105,6 @@ export async function runUnit(t: UnitTask): Promise<FilterMarker> {
   cands.close();
   sigs.close();
   const marker: FilterMarker = { unit, path: t.path, candidates: cands.lines, stats };
-  writeFileAtomic(layout.filterMarker(out, unit), JSON.stringify(marker));
+  writeFileAtomic(layout.filterMarker(out, unit), JSON.stringify(marker), false);
   return marker;
 }

@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { generationConfigJson, hfConfigJson, readHfConfig, type SpecialIds } from './hf.js';
 import { readSafetensorsFolder, writeSafetensorsFolder, type NamedTensor } from './safetensors.js';
 import type { TransformerConfig } from '../model/config.js';

@@ -5,8 +5,9 @@
 // Writers write to a temporary name and rename when complete, so a reader never sees a
 // half-written shard under its final name.
 
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../util/errors.js';
+import { TempFile } from '../util/atomic-file.js';
 
 export const SHARD_MAGIC = 'ANVILTOK';
 export const SHARD_VERSION = 1;
@@ -29,13 +30,12 @@ function header(width: number, count: number, vocabSize: number): Buffer {
 
 /**
  * Streams tokens into one shard file. The header is rewritten with the final count on
- * close(); until then the data lives under `<path>.tmp-<pid>`.
+ * close(); until then the data lives under a temporary name (util/atomic-file.ts).
  * @example const w = new ShardWriter('train_000000.bin', 50257); w.write([1, 2, 3]); w.close();
  */
 export class ShardWriter {
   readonly width: 2 | 4;
-  private readonly tmp: string;
-  private fd: number;
+  private readonly file: TempFile;
   private count = 0;
   private buf: Buffer;
   private used = 0;
@@ -45,9 +45,8 @@ export class ShardWriter {
       throw new RangeError(`ShardWriter: vocab size ${vocabSize} must be a positive 32-bit integer`);
     }
     this.width = tokenWidth(vocabSize);
-    this.tmp = `${path}.tmp-${process.pid}`;
-    this.fd = openSync(this.tmp, 'w');
-    writeSync(this.fd, header(this.width, 0, vocabSize));
+    this.file = new TempFile(path);
+    this.file.write(header(this.width, 0, vocabSize));
     this.buf = Buffer.alloc(1 << 20);
   }
 
@@ -58,7 +57,7 @@ export class ShardWriter {
 
   /** Appends token ids; each must be below the vocabulary size. */
   write(ids: ArrayLike<number>): void {
-    if (this.fd < 0) throw new Error(`ShardWriter: ${this.path} is already closed`);
+    if (!this.file.open) throw new Error(`ShardWriter: ${this.path} is already closed`);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!(id >= 0 && id < this.vocabSize) || !Number.isInteger(id)) {
@@ -73,25 +72,21 @@ export class ShardWriter {
   }
 
   private flush(): void {
-    if (this.used > 0) writeSync(this.fd, this.buf, 0, this.used);
+    if (this.used > 0) this.file.write(this.buf.subarray(0, this.used));
     this.used = 0;
   }
 
   /** Finishes the header and renames the shard to its final name. */
   close(): void {
-    if (this.fd < 0) return;
+    if (!this.file.open) return;
     this.flush();
-    writeSync(this.fd, header(this.width, this.count, this.vocabSize), 0, SHARD_HEADER_BYTES, 0);
-    closeSync(this.fd);
-    this.fd = -1;
-    renameSync(this.tmp, this.path);
+    this.file.write(header(this.width, this.count, this.vocabSize), 0);
+    this.file.commit();
   }
 
   /** Drops the unfinished shard (after an error). */
   abort(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
-    rmSync(this.tmp, { force: true });
+    this.file.abort();
   }
 }
 

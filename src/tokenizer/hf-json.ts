@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { byteLevelToBytes, bytesToByteLevel } from './bytes.js';
 import { PATTERNS } from './pretokenize.js';
-import { Tokenizer, type TokenizerConfig, type TokenizerSpec } from './tokenizer.js';
+import { Tokenizer, type TokenizerConfig } from './tokenizer.js';
 
 type Json = Record<string, unknown>;
 

@@ -6,7 +6,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir, writeFileAtomic } from '../io/atomic.js';
+import { fsyncDir, writeFileAtomic } from '../util/atomic-file.js';
 import { writeModelFolder, type ModelFolder } from '../io/model-folder.js';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { InputError } from '../util/errors.js';

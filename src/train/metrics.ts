@@ -3,7 +3,7 @@
 // on resume, lines after the checkpoint's step are dropped so the file matches the run.
 
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 /** One line of metrics.jsonl. */
 export interface MetricsLine {

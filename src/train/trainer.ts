@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../tensor/index.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { writeModelFolder } from '../io/model-folder.js';
 import { readSafetensorsFolder, type NamedTensor } from '../io/safetensors.js';
 import { countParams, deriveArch, flopsPerToken, type ArchConfig, type Family } from '../plan/architecture.js';

@@ -13,11 +13,11 @@
 // JavaScript module and building the table cost about a CPU-second per process or worker
 // thread, reading the cache a few milliseconds.
 
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { threadId } from 'node:worker_threads';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 
 interface EldData {
   languages: Record<number, string>;
@@ -101,10 +101,7 @@ function writeModelCache(path: string, m: Model): void {
   out.set(m.symOfByte, start);
   out.set(new Uint8Array(m.tab.buffer, m.tab.byteOffset, m.tab.byteLength), start + 256);
   out.set(new Uint8Array(m.packed.buffer, m.packed.byteOffset, m.packed.byteLength), start + 256 + m.tab.byteLength);
-  mkdirSync(join(path, '..'), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${threadId}`;
-  writeFileSync(tmp, out);
-  renameSync(tmp, path);
+  writeFileAtomic(path, out, false);
 }
 
 const LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
