@@ -289,40 +289,7 @@ export class MinHasher {
     const P = this.perms;
     const n = shingles.length;
     let k = 0;
-    // Eight, then four shingles per pass over the permutations: a, b and sig are loaded
-    // once per eight (four).
-    for (; k + 8 <= n; k += 8) {
-      const x0 = shingles[k]! | 0;
-      const x1 = shingles[k + 1]! | 0;
-      const x2 = shingles[k + 2]! | 0;
-      const x3 = shingles[k + 3]! | 0;
-      const x4 = shingles[k + 4]! | 0;
-      const x5 = shingles[k + 5]! | 0;
-      const x6 = shingles[k + 6]! | 0;
-      const x7 = shingles[k + 7]! | 0;
-      for (let i = 0; i < P; i++) {
-        const ai = a[i]!;
-        const bi = b[i]! ^ 0x80000000;
-        let m = sig[i]!;
-        const v0 = (Math.imul(ai, x0) + bi) | 0;
-        const v1 = (Math.imul(ai, x1) + bi) | 0;
-        const v2 = (Math.imul(ai, x2) + bi) | 0;
-        const v3 = (Math.imul(ai, x3) + bi) | 0;
-        const v4 = (Math.imul(ai, x4) + bi) | 0;
-        const v5 = (Math.imul(ai, x5) + bi) | 0;
-        const v6 = (Math.imul(ai, x6) + bi) | 0;
-        const v7 = (Math.imul(ai, x7) + bi) | 0;
-        if (v0 < m) m = v0;
-        if (v1 < m) m = v1;
-        if (v2 < m) m = v2;
-        if (v3 < m) m = v3;
-        if (v4 < m) m = v4;
-        if (v5 < m) m = v5;
-        if (v6 < m) m = v6;
-        if (v7 < m) m = v7;
-        sig[i] = m;
-      }
-    }
+    // Four shingles per pass over the permutations: a, b and sig are loaded once per four.
     for (; k + 4 <= n; k += 4) {
       const x0 = shingles[k]! | 0;
       const x1 = shingles[k + 1]! | 0;
