@@ -10,6 +10,7 @@ import { DTYPE_BYTES } from '../types.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../ref/half.js';
 import { CpuKernels, MAX_STRIDED_RANK, fillRopeTables, type Ptr } from './kernels.js';
 import { createCpuRuntime, KernelError, type CpuRuntime } from './runtime.js';
+import { broadcastStrides } from '../strides.js';
 
 /** Options of the cpu backend. */
 export interface CpuBackendOptions {
@@ -19,17 +20,6 @@ export interface CpuBackendOptions {
 
 const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-
-/** Strides of `sub` within `full` (same rank), 0 on broadcast axes. */
-function bstrides(sub: readonly number[], full: readonly number[]): number[] {
-  const out = new Array<number>(sub.length);
-  let acc = 1;
-  for (let i = sub.length - 1; i >= 0; i--) {
-    out[i] = sub[i] === 1 && full[i] !== 1 ? 0 : acc;
-    acc *= sub[i];
-  }
-  return out;
-}
 
 /**
  * Drops size-1 axes of the output and merges neighbouring axes that are contiguous in every
@@ -163,7 +153,7 @@ class CpuBackend implements Backend<Ptr> {
     if (bm !== null && bm > 0) return k.binaryRepeat(op, a, b, out, n, bm, false);
     const am = bFull ? suffixSize(aShape, shape) : null;
     if (am !== null && am > 0) return k.binaryRepeat(op, a, b, out, n, am, true);
-    const [dims, [sa, sb]] = collapse(shape, bstrides(aShape, shape), bstrides(bShape, shape));
+    const [dims, [sa, sb]] = collapse(shape, broadcastStrides(aShape, shape), broadcastStrides(bShape, shape));
     if (dims.length > MAX_STRIDED_RANK) throw new KernelError(`binary ${op}: broadcast of rank ${dims.length} exceeds ${MAX_STRIDED_RANK}`);
     k.binaryStrided(op, a, b, out, dims, sa, sb);
   }
@@ -209,7 +199,7 @@ class CpuBackend implements Backend<Ptr> {
           const c = prod(outShape);
           return k.sumRows(x, out, c === 0 ? 0 : prod(xShape) / c, c, accumulate);
         }
-        const [dims, [os]] = collapse(xShape, bstrides(outShape, xShape));
+        const [dims, [os]] = collapse(xShape, broadcastStrides(outShape, xShape));
         if (dims.length > MAX_STRIDED_RANK) throw new KernelError(`sumTo: reduction of rank ${dims.length} exceeds ${MAX_STRIDED_RANK}`);
         k.reduceStrided(x, out, dims, os, accumulate);
       },

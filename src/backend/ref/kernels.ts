@@ -8,6 +8,7 @@
 import type { KernelArgs, KernelTable } from '../types.js';
 import { dropoutUniform } from '../cpu/kernels.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './half.js';
+import { broadcastStrides } from '../strides.js';
 
 /** A ref storage buffer: the typed array itself. */
 export type RefBuf = Float32Array | Float64Array | Int32Array | Uint16Array;
@@ -28,23 +29,6 @@ function geluGrad(x: number): number {
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
-/** Row-major strides of a shape. */
-function strides(shape: number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-
-/** Strides of `sub` (same rank as the full shape) with 0 on its broadcast (size-1) axes. */
-function broadcastStrides(sub: number[], full: number[]): number[] {
-  const s = strides(sub);
-  return s.map((v, i) => (sub[i] === 1 && full[i] !== 1 ? 0 : v));
-}
 
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 

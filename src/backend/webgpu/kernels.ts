@@ -8,6 +8,7 @@ import type { DType, KernelTable } from '../types.js';
 import type { AdapterDescription } from './device.js';
 import { WebGpuError, WebGpuLimitError } from './errors.js';
 import { attentionMaxD, MATMUL_TILE, SUBGROUP_PATH_CODE, type MatmulVariant, type SubgroupPath, type Tuning } from './wgsl/index.js';
+import { broadcastStrides, rowMajorStrides } from '../strides.js';
 
 /** A webgpu storage handle: a pooled GPU buffer slot holding `size` elements of `dtype`. */
 export interface GpuBuf {
@@ -104,16 +105,6 @@ const BINARY_CODE = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 const REDUCE_CODE = { sum: 0, mean: 1, max: 2 } as const;
 const MAX_RANK = 8;
 
-function stridesOf(shape: number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-
 /** Pads a shape-like list to MAX_RANK entries. */
 function pad(xs: number[], fill: number): number[] {
   if (xs.length > MAX_RANK) throw new WebGpuLimitError(`webgpu: tensors of rank ${xs.length} exceed the kernels' ${MAX_RANK}`);
@@ -184,8 +175,8 @@ export function webgpuKernels(rec: Recorder): KernelTable<GpuBuf> {
     binary({ op, a, b, out, shape, aShape, bShape }) {
       const n = shape.reduce((x, y) => x * y, 1);
       if (n === 0) return;
-      const sa = stridesOf(aShape).map((s, i) => (aShape[i] === 1 ? 0 : s));
-      const sb = stridesOf(bShape).map((s, i) => (bShape[i] === 1 ? 0 : s));
+      const sa = broadcastStrides(aShape, shape);
+      const sb = broadcastStrides(bShape, shape);
       rec.dispatch('binary', [a, b, out], [n, BINARY_CODE[op], shape.length, ...pad(shape, 1), ...pad(sa, 0), ...pad(sb, 0)], perThread(n));
     },
 
@@ -197,7 +188,7 @@ export function webgpuKernels(rec: Recorder): KernelTable<GpuBuf> {
       const nOut = outShape.reduce((p, q) => p * q, 1);
       const r = xShape.reduce((p, q, i) => (outShape[i] === 1 ? p * q : p), 1);
       if (nOut === 0) return;
-      const params = [nOut, xShape.length, accumulate ? 1 : 0, r, ...pad(xShape, 1), ...pad(outShape, 1), ...pad(stridesOf(xShape), 0)];
+      const params = [nOut, xShape.length, accumulate ? 1 : 0, r, ...pad(xShape, 1), ...pad(outShape, 1), ...pad(rowMajorStrides(xShape), 0)];
       rec.dispatch('sumTo', [x, out], params, grid(nOut));
     },
 
