@@ -30,20 +30,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32)`;
 
 /** Attention kernels by name. */
-export const ATTENTION: Record<string, ShaderDef> = {
-  attention: {
-    group: 'attention',
-    bufs: [['q', 'f32', 'read'], ['k', 'f32', 'read'], ['v', 'f32', 'read'], ['out', 'f32', 'read_write'], ['lse', 'f32', 'read_write']],
-    code: /* wgsl */ `${COMMON}
-${ENTRY} {
-  let row = flatGroup(wid, nwg);
+// The query row of a per-row kernel (one workgroup per row of B*T*H): its indices and
+// the shared parameters [rows, T, Tk, H, Hkv, D, scale].
+const QUERY_ROW = /* wgsl */ `  let row = flatGroup(wid, nwg);
   if (row >= pu(0)) { return; }
   let T = pu(1); let Tk = pu(2); let H = pu(3); let Hkv = pu(4); let D = pu(5); let scale = pf(6);
   let hi = row % H;
   let ti = (row / H) % T;
   let bi = row / (H * T);
   let kh = hi / (H / Hkv);
-  for (var e = lid; e < D; e = e + WG) { rowA[e] = q[row * D + e]; }
+`;
+
+export const ATTENTION: Record<string, ShaderDef> = {
+  attention: {
+    group: 'attention',
+    bufs: [['q', 'f32', 'read'], ['k', 'f32', 'read'], ['v', 'f32', 'read'], ['out', 'f32', 'read_write'], ['lse', 'f32', 'read_write']],
+    code: /* wgsl */ `${COMMON}
+${ENTRY} {
+${QUERY_ROW}  for (var e = lid; e < D; e = e + WG) { rowA[e] = q[row * D + e]; }
   workgroupBarrier();
   let nk = lastKey(ti) + 1u;
   var m = -BIG;
@@ -101,14 +105,7 @@ ${ENTRY} {
     ],
     code: /* wgsl */ `${COMMON}
 ${ENTRY} {
-  let row = flatGroup(wid, nwg);
-  if (row >= pu(0)) { return; }
-  let T = pu(1); let Tk = pu(2); let H = pu(3); let Hkv = pu(4); let D = pu(5); let scale = pf(6);
-  let hi = row % H;
-  let ti = (row / H) % T;
-  let bi = row / (H * T);
-  let kh = hi / (H / Hkv);
-  for (var e = lid; e < D; e = e + WG) { rowA[e] = q[row * D + e]; rowB[e] = dout[row * D + e]; }
+${QUERY_ROW}  for (var e = lid; e < D; e = e + WG) { rowA[e] = q[row * D + e]; rowB[e] = dout[row * D + e]; }
   workgroupBarrier();
   let L = lse[(bi * H + hi) * T + ti];
   let dl = delta[row];
