@@ -29,8 +29,20 @@ export function runStages(doc: Doc, stages: readonly Stage[], stats: Stats): Rej
   return undefined;
 }
 
-/** Picks the parameters for a document's language: the language's entry over the defaults. */
+/**
+ * Picks the parameters for a document's language: the language's entry over the defaults.
+ * The merged object is made once per defaults, overrides and language (stages call this for
+ * every document) and must not be modified.
+ */
 export function forLang<T extends object>(defaults: T, perLang: Record<string, Partial<T>> | undefined, lang: string | undefined): T {
   const o = lang !== undefined ? perLang?.[lang] : undefined;
-  return o ? { ...defaults, ...o } : defaults;
+  if (!o) return defaults;
+  let byLang = merged.get(o);
+  if (!byLang) merged.set(o, (byLang = new WeakMap()));
+  let m = byLang.get(defaults) as T | undefined;
+  if (!m) byLang.set(defaults, (m = { ...defaults, ...o }));
+  return m;
 }
+
+// Merged parameters by override object, then by defaults object.
+const merged = new WeakMap<object, WeakMap<object, object>>();

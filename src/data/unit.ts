@@ -53,6 +53,7 @@ export async function runUnit(t: UnitTask): Promise<FilterMarker> {
   const cands = new LineWriter(layout.candidates(out, unit));
   const sigs = new U32Writer(layout.signatures(out, unit));
   const row = new Uint32Array(sigWords(config.dedup.minhash.bands));
+  const bandKeys = row.subarray(3);
   let record = 0;
   try {
     for await (const ev of readFile(t.path, t.fields)) {
@@ -89,7 +90,7 @@ export async function runUnit(t: UnitTask): Promise<FilterMarker> {
       countKept(stats, doc.lang ?? 'unknown', doc.license, doc.text.length);
       row[0] = rec;
       hashRange2(doc.text, 0, doc.text.length, 0x5eed, 0xface, row, 1);
-      hasher.bandKeys(hasher.signature(hasher.shingles(doc.text, doc.lang)), row.subarray(3));
+      hasher.bandKeys(hasher.signature(hasher.shingles(doc.text, doc.lang)), bandKeys);
       sigs.write(row);
     }
   } catch (e) {

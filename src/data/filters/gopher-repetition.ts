@@ -521,13 +521,10 @@ export function ngramShares(doc: Doc, p: GopherRepetitionParams): { top: number[
 
 export class GopherRepetition implements Stage {
   readonly name = 'gopher_repetition';
-  private readonly byLang = new Map<string | undefined, GopherRepetitionParams>();
   constructor(private readonly p: GopherRepetitionParams, private readonly perLang?: Record<string, Partial<GopherRepetitionParams>>) {}
 
   apply(doc: Doc): string | undefined {
-    // The merged settings of each language, made once (forLang builds a new object).
-    let p = this.byLang.get(doc.lang);
-    if (!p) this.byLang.set(doc.lang, (p = forLang(this.p, this.perLang, doc.lang)));
+    const p = forLang(this.p, this.perLang, doc.lang);
     const text = doc.text;
     const total = Math.max(1, text.length);
     const [np, pd, pc] = duplicateSegments(text, true);
