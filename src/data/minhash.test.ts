@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { MinHasher, MINHASH_DEFAULTS, compileMinhashKernel, estimateJaccard, pairCandidateProbability } from './minhash.js';
+import { MinHasher, MINHASH_DEFAULTS, EXACT_SEED1, EXACT_SEED2, compileMinhashKernel, estimateJaccard, pairCandidateProbability } from './minhash.js';
+import { hashRange2 } from './hash.js';
 import { Rng, enDoc, zhDoc, perturb } from './synth.js';
 
 function jaccard(a: Uint32Array, b: Uint32Array): number {
@@ -203,4 +204,47 @@ test('shingles: the one-pass path equals the regex definition, and rolling windo
   const zh = '今天天气很好我们去公园散步';
   const allZh = h.shingles(zh, 'zh');
   for (let i = 0; i + 5 <= zh.length; i++) assert.equal(allZh[i], h.shingles(zh.slice(i, i + 5), 'zh')[0]);
+});
+
+test('sketch: the fused pass equals the exact hash and band keys made separately, kernel and JavaScript, on any text', () => {
+  const withWasm = new MinHasher(MINHASH_DEFAULTS);
+  const before = process.env.ANVIL_DATA_WASM;
+  process.env.ANVIL_DATA_WASM = 'off';
+  let withJs: MinHasher;
+  try {
+    withJs = new MinHasher(MINHASH_DEFAULTS);
+  } finally {
+    if (before === undefined) delete process.env.ANVIL_DATA_WASM;
+    else process.env.ANVIL_DATA_WASM = before;
+  }
+  const words = 3 + 2 * MINHASH_DEFAULTS.bands;
+  const expected = (h: MinHasher, text: string, lang: string | undefined) => {
+    const row = new Uint32Array(words);
+    hashRange2(text, 0, text.length, EXACT_SEED1, EXACT_SEED2, row, 1);
+    h.bandKeys(h.signature(h.shingles(text, lang)), row, 3);
+    return [...row];
+  };
+  // Σ (final sigma) and İ (two-unit lower case) and astral characters take the other path.
+  const alphabet = ['the', 'Cat', 'SAT', ' ', ' ', ',', '.', '1999', '٣', 'İ', 'Σ', 'ΟΔΟΣ', 'é', 'Ä', '中', '文', '数', '据', '\n', 'ǅ', '—', '😀', '𠀋', 'ß', 'ẞ'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 60 }), fc.constantFrom('en', 'zh', undefined), (parts, lang) => {
+      const text = parts.join('');
+      for (const h of [withWasm, withJs]) {
+        const row = new Uint32Array(words).fill(7);
+        h.sketch(text, lang, row);
+        assert.equal(row[0], 7); // left alone
+        assert.deepEqual([...row].slice(1), expected(h, text, lang).slice(1));
+      }
+    }),
+    { numRuns: 1500 },
+  );
+  // Long documents of both languages, where the kernel's memory grows.
+  const r = new Rng(31);
+  for (let i = 0; i < 20; i++) {
+    const text = Array.from({ length: 1 + r.int(40) }, () => (i % 2 ? zhDoc(r) : enDoc(r))).join('\n\n');
+    const lang = i % 2 ? 'zh' : 'en';
+    const row = new Uint32Array(words);
+    withWasm.sketch(text, lang, row);
+    assert.deepEqual([...row].slice(1), expected(withJs, text, lang).slice(1));
+  }
 });

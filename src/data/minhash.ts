@@ -8,7 +8,7 @@
 // V = ceil(P / 4) kernel vectors of four lanes; N = shingles of a document.
 
 import { readFileSync } from 'node:fs';
-import { fmix32, hashRange } from './hash.js';
+import { fmix32, hashRange, hashRange2 } from './hash.js';
 
 const SURROGATE = /[\ud800-\udfff]/;
 /** Class of a BMP code unit after lower-casing: 0 separator, 1 letter or number, 2 decimal digit. */
@@ -26,6 +26,25 @@ function classes(): Uint8Array {
     else if (word.test(ch)) t[c] = 1;
   }
   return (classTable = t);
+}
+
+// Per UTF-16 code unit, filled in on first sight: 0 not seen yet, SPECIAL where its lower
+// case is not one unit whatever the context (U+0130, whose lower case is two units; the
+// final-sigma Σ; surrogates), else KNOWN | class << 1 | element << 3, with the class of its
+// lower case (0 separator, 1 letter or number, ND digit) and the unit the shingles hash: the
+// lower case, or '0' for digits. Texts with a SPECIAL unit take the toLowerCase() path.
+const KNOWN = 1;
+const SPECIAL = 0x7;
+const LOWER_INFO = new Uint32Array(0x10000);
+
+function learnLower(c: number): number {
+  if (c >= 0xd800 && c <= 0xdfff) return (LOWER_INFO[c] = SPECIAL);
+  const ch = String.fromCharCode(c);
+  const l = ch.toLowerCase();
+  if (l.length !== 1 || ('A' + ch + ' ').toLowerCase() !== 'a' + l + ' ' || (' ' + ch + 'A').toLowerCase() !== ' ' + l + 'a') return (LOWER_INFO[c] = SPECIAL);
+  const u = l.charCodeAt(0);
+  const k = classes()[u]!;
+  return (LOWER_INFO[c] = KNOWN | (k << 1) | ((k === ND ? 48 : u) << 3));
 }
 
 /** hashRange's per-code-unit step. */
@@ -51,9 +70,15 @@ const NGRAM_BASE = 0x2f0b3c4d | 1;
  * rolling update gives in two multiplications per window whatever n is.
  */
 function ngramShingles(e: Int32Array, m: number, n: number): Uint32Array {
+  const out = new Uint32Array(Math.max(1, m - n + 1));
+  ngramShinglesInto(e, m, n, out, 0);
+  return out;
+}
+
+/** ngramShingles written to out from `at` (room for max(1, m - n + 1)); returns the count. */
+function ngramShinglesInto(e: Int32Array, m: number, n: number, out: Uint32Array, at: number): number {
   const k = Math.min(n, m);
   const count = Math.max(1, m - n + 1);
-  const out = new Uint32Array(count);
   const seed = Math.imul(k + 1, 0x2545f491);
   let h = 0;
   let top = 1; // NGRAM_BASE^(k-1): the weight of a window's first element
@@ -61,12 +86,12 @@ function ngramShingles(e: Int32Array, m: number, n: number): Uint32Array {
     h = (Math.imul(h, NGRAM_BASE) + e[j]!) | 0;
     if (j > 0) top = Math.imul(top, NGRAM_BASE);
   }
-  out[0] = fmix32(h ^ seed);
+  out[at] = fmix32(h ^ seed);
   for (let i = 1; i < count; i++) {
     h = (Math.imul(h - Math.imul(e[i - 1]!, top), NGRAM_BASE) + e[i - 1 + k]!) | 0;
-    out[i] = fmix32(h ^ seed);
+    out[at + i] = fmix32(h ^ seed);
   }
-  return out;
+  return count;
 }
 
 /** The slice of the WebAssembly JS API used here (the project's TypeScript lib declares none). */
@@ -124,6 +149,7 @@ class SignatureKernel {
   private readonly memory: KernelMemory;
   private readonly fn: SignatureFn;
   private readonly vecs: number;
+  private readonly perms: number; // P
   private readonly xOff: number;
   private words: Uint32Array; // the whole memory; replaced when it grows
   private sigView: Int32Array; // (P) the kernel's output
@@ -133,6 +159,7 @@ class SignatureKernel {
     this.memory = exports.memory as KernelMemory;
     this.fn = exports.signature as SignatureFn;
     const P = a.length;
+    this.perms = P;
     this.vecs = Math.ceil(P / 4);
     this.xOff = 48 * this.vecs;
     this.ensure(this.xOff);
@@ -151,16 +178,30 @@ class SignatureKernel {
     return true;
   }
 
-  /** out = the signature of the shingles. */
-  run(shingles: Uint32Array, out: Int32Array): void {
-    const n = shingles.length;
+  /** The memory as words, with room for n shingles from word `inputAt` on; valid until the next call. */
+  input(n: number): Uint32Array {
     if (this.ensure(this.xOff + 4 * n)) {
       this.words = new Uint32Array(this.memory.buffer);
-      this.sigView = new Int32Array(this.memory.buffer, 32 * this.vecs, out.length);
+      this.sigView = new Int32Array(this.memory.buffer, 32 * this.vecs, this.perms);
     }
-    this.words.set(shingles, this.xOff >> 2);
+    return this.words;
+  }
+
+  /** Where input() takes the shingles (a word index). */
+  get inputAt(): number {
+    return this.xOff >> 2;
+  }
+
+  /** out = the signature of the n shingles written through input(n). */
+  runInput(n: number, out: Int32Array): void {
     this.fn(0, 16 * this.vecs, 32 * this.vecs, this.xOff, n, this.vecs);
     out.set(this.sigView);
+  }
+
+  /** out = the signature of the shingles. */
+  run(shingles: Uint32Array, out: Int32Array): void {
+    this.input(shingles.length).set(shingles, this.inputAt);
+    this.runInput(shingles.length, out);
   }
 }
 
@@ -173,6 +214,10 @@ export interface MinHashConfig {
   charNgram: number;
   seed: number;
 }
+
+/** Seeds of the two 32-bit lanes of a document's exact hash (hashRange2 over its text). */
+export const EXACT_SEED1 = 0x5eed;
+export const EXACT_SEED2 = 0xface;
 
 export const MINHASH_DEFAULTS: MinHashConfig = { bands: 14, rows: 8, wordNgram: 5, charNgram: 5, seed: 1 };
 
@@ -189,6 +234,7 @@ export class MinHasher {
   private readonly b: Int32Array; // (P)
   private readonly sig: Int32Array; // (P) scratch, reused per document
   private elems = new Int32Array(0); // scratch: element hashes (code units or words)
+  private scratch = new Uint32Array(0); // scratch: shingles on the JavaScript path
   private readonly kernel: SignatureKernel | null;
   /** Whether signature() runs in the WebAssembly kernel (else in JavaScript). */
   readonly usesWasm: boolean;
@@ -252,6 +298,79 @@ export class MinHasher {
       wl++;
     }
     return ngramShingles(e, words, this.cfg.wordNgram);
+  }
+
+  /**
+   * What a candidate document gives deduplication: row[1], row[2] = its exact hash
+   * (hashRange2 over the text with EXACT_SEED1, EXACT_SEED2) and row[3, 3 + 2B) =
+   * bandKeys(signature(shingles(text, lang))); row[0] is left alone. One pass over the text
+   * computes the exact hash and the shingles' elements together (two independent hash
+   * chains, so they overlap), from LOWER_INFO instead of a lower-cased copy; the shingles go
+   * straight into the kernel's memory. Texts with a SPECIAL unit take the separate path.
+   */
+  sketch(text: string, lang: string | undefined, row: Uint32Array): void {
+    const len = text.length;
+    if (this.elems.length < len + 1) this.elems = new Int32Array(Math.max(len + 1, this.elems.length * 2));
+    const e = this.elems;
+    const unspaced = lang !== undefined && UNSPACED.has(lang);
+    const info = LOWER_INFO;
+    let h1 = EXACT_SEED1 ^ 0x9747b28c;
+    let h2 = EXACT_SEED2 ^ 0x9747b28c;
+    let m = 0; // elements
+    let h = 0; // the current word's hash (spaced)
+    let wl = 0; // its length
+    let i = 0;
+    for (; i < len; i++) {
+      const c = text.charCodeAt(i);
+      let k = Math.imul(c, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, 0x1b873593);
+      h1 ^= k;
+      h1 = (h1 << 13) | (h1 >>> 19);
+      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+      h2 ^= k;
+      h2 = (h2 << 13) | (h2 >>> 19);
+      h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+      let v = info[c]!;
+      if (v === 0) v = learnLower(c);
+      if (v === SPECIAL) break;
+      if ((v & 6) === 0) {
+        // A separator: ends the word (spaced); dropped (unspaced).
+        if (wl > 0) {
+          e[m++] = fmix32(h ^ wl);
+          wl = 0;
+        }
+        continue;
+      }
+      if (unspaced) {
+        e[m++] = unitHash(v >>> 3);
+        continue;
+      }
+      if (wl === 0) h = 31 ^ 0x9747b28c;
+      h = mixUnit(h, v >>> 3);
+      wl++;
+    }
+    if (i < len) {
+      hashRange2(text, 0, len, EXACT_SEED1, EXACT_SEED2, row, 1);
+      this.bandKeys(this.signature(this.shingles(text, lang)), row, 3);
+      return;
+    }
+    if (wl > 0) e[m++] = fmix32(h ^ wl);
+    row[1] = fmix32(h1 ^ len);
+    row[2] = fmix32(h2 ^ len);
+    const n = unspaced ? this.cfg.charNgram : this.cfg.wordNgram;
+    const count = Math.max(1, m - n + 1);
+    let sig: Int32Array;
+    if (this.kernel !== null) {
+      ngramShinglesInto(e, m, n, this.kernel.input(count), this.kernel.inputAt);
+      this.kernel.runInput(count, this.sig);
+      sig = this.sig;
+    } else {
+      if (this.scratch.length < count) this.scratch = new Uint32Array(Math.max(count, 2 * this.scratch.length));
+      ngramShinglesInto(e, m, n, this.scratch, 0);
+      sig = this.signatureJs(this.scratch.subarray(0, count));
+    }
+    this.bandKeys(sig, row, 3);
   }
 
   /** The reference definition of shingles(), on strings and Unicode regexes. */
@@ -324,7 +443,7 @@ export class MinHasher {
    * Band keys: for each of the B bands, a 64-bit hash of its R minima, as two uint32 lanes.
    * Returns (B, 2).
    */
-  bandKeys(sig: Int32Array, out = new Uint32Array(this.cfg.bands * 2)): Uint32Array {
+  bandKeys(sig: Int32Array, out: Uint32Array = new Uint32Array(this.cfg.bands * 2), at = 0): Uint32Array {
     const R = this.cfg.rows;
     for (let band = 0; band < this.cfg.bands; band++) {
       let h1 = 0x3c6ef372 ^ band;
@@ -334,8 +453,8 @@ export class MinHasher {
         h1 = fmix32(Math.imul(h1, 0x01000193) ^ v);
         h2 = fmix32((h2 + Math.imul(v, 0x27d4eb2f)) ^ (h2 >>> 15));
       }
-      out[band * 2] = h1;
-      out[band * 2 + 1] = h2;
+      out[at + band * 2] = h1;
+      out[at + band * 2 + 1] = h2;
     }
     return out;
   }

@@ -15,7 +15,6 @@ import { writeFileAtomic, removeStaleTemps } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import { layout } from './layout.js';
 import { MinHasher } from './minhash.js';
-import { hashRange2 } from './hash.js';
 import { statSync } from 'node:fs';
 
 export interface UnitTask {
@@ -53,7 +52,6 @@ export async function runUnit(t: UnitTask): Promise<FilterMarker> {
   const cands = new LineWriter(layout.candidates(out, unit));
   const sigs = new U32Writer(layout.signatures(out, unit));
   const row = new Uint32Array(sigWords(config.dedup.minhash.bands));
-  const bandKeys = row.subarray(3);
   let record = 0;
   try {
     for await (const ev of readFile(t.path, t.fields)) {
@@ -89,8 +87,7 @@ export async function runUnit(t: UnitTask): Promise<FilterMarker> {
       cands.write(JSON.stringify(toRecord(doc)));
       countKept(stats, doc.lang ?? 'unknown', doc.license, doc.text.length);
       row[0] = rec;
-      hashRange2(doc.text, 0, doc.text.length, 0x5eed, 0xface, row, 1);
-      hasher.bandKeys(hasher.signature(hasher.shingles(doc.text, doc.lang)), bandKeys);
+      hasher.sketch(doc.text, doc.lang, row);
       sigs.write(row);
     }
   } catch (e) {
