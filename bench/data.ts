@@ -3,7 +3,8 @@
 // gunzip, split and JSON.parse every line, JSON.stringify and gzip it back out: the least
 // any JSONL pipeline must do), and peak memory (max RSS) on the full corpus, on half and on
 // a quarter of it, to show how memory grows with input size (V8 sizes its heap up over
-// the first ~100 MB, then it stays; dedup holds ~25 bytes per document).
+// the first ~100 MB, then it stays; dedup holds at most its budget, dedup.memoryMB = 64 MB, and
+// sorts in partitions on disk beyond it).
 // The corpus is generated deterministically (seeded) and cached in the temp folder:
 // English and Chinese documents, 5% exact and 5% near duplicates, some personal data.
 // Flags: --mb N (corpus size, default 200), --repeat N (median of N runs, default 3),

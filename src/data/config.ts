@@ -97,7 +97,8 @@ export interface PipelineConfig {
   /** Blocked words needed to reject a document. */
   wordBlocklistMin: number;
   pii: boolean;
-  dedup: { exact: boolean; near: boolean; minhash: MinHashConfig };
+  /** memoryMB: what deduplication holds at once (its rows; more spill to OUT/work), whatever the input size. */
+  dedup: { exact: boolean; near: boolean; memoryMB: number; minhash: MinHashConfig };
   /** Worker threads (default: available cores). */
   workers: number;
 }
@@ -149,7 +150,7 @@ export function defaultConfig(): PipelineConfig {
     minChars: 1,
     wordBlocklistMin: 1,
     pii: true,
-    dedup: { exact: true, near: true, minhash: { ...MINHASH_DEFAULTS } },
+    dedup: { exact: true, near: true, memoryMB: 64, minhash: { ...MINHASH_DEFAULTS } },
     workers: 0,
   };
 }
@@ -187,6 +188,7 @@ export function loadConfig(file: string | undefined, text?: string): PipelineCon
   const base = cfg as unknown as Record<string, unknown>;
   for (const k of ['urlBlocklist', 'wordBlocklist']) if (k in raw) base[k] = raw[k];
   overlay(base, raw, '', file, open);
+  if (!(cfg.dedup.memoryMB > 0)) throw new UsageError(`${file}: setting "dedup.memoryMB" must be above 0`);
   for (const f of cfg.filters) if (!(f in cfg.params)) throw new UsageError(`${file}: unknown filter "${f}"; filters: ${Object.keys(cfg.params).join(', ')}`);
   return cfg;
 }

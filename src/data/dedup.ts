@@ -1,18 +1,24 @@
 // Step 2 of a run: deduplication across all units of all shards. Exact duplicates share
 // the 64-bit hash of their normalised text; near duplicates share at least one MinHash
-// band key (LSH). The exact hashes, then band by band the band keys, from every unit's
-// signature file are sorted as 64-bit integers; values that occur more than once join
-// their documents (exact: the first keeps; near: a union-find). Each cluster keeps its
+// band key (LSH). One pass for the exact hashes, then one per band, reads every unit's
+// signature file and finds the values that occur more than once (dedup-groups.ts); their
+// documents join (exact: the first keeps; near: a union-find). Each cluster keeps its
 // smallest document key (earliest file, then earliest record), so the result is the same
-// whatever the number of shards or threads. Memory: 25 bytes per candidate document (its
-// sort value, band key halves, document key, a skip flag) plus maps of the shared values
-// and of the removed documents; the signature files stay on disk and are re-read per pass.
+// whatever the number of shards or threads, and whatever the memory budget.
+// Memory: at most `budgetRows` rows (20 bytes each) are held at once, whatever the number
+// of documents (above it, a pass spills partitions to a folder under OUT/work/), plus what
+// is proportional to the duplicates found: the removed documents (exact and near), the
+// union-find over near duplicates, and the result. The signature files stay on disk.
 
-import { openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { layout } from './layout.js';
 import { sigWords } from './unit.js';
 import { docId } from './doc.js';
-import { InputError } from '../util/errors.js';
+import { eachRow } from './dedup-files.js';
+import { BYTES_PER_ROW, Grouper, type GroupStats, type RowSource } from './dedup-groups.js';
+import { tmpName } from '../util/atomic-file.js';
+import { UsageError } from '../util/errors.js';
 
 /** A removed document: its record, kind, and the kept document of its cluster. */
 export type Removal = [record: number, kind: 'exact' | 'near', keptUnit: number, keptRecord: number];
@@ -27,36 +33,23 @@ export interface DedupResult {
   examples: { kept: string; removed: string[]; kind: 'exact' | 'near' }[];
 }
 
+export interface DedupOptions {
+  bands: number;
+  exact: boolean;
+  near: boolean;
+  /** Most signature rows held in memory at once (default DEDUP_BUDGET_ROWS); more spill to disk. */
+  budgetRows?: number;
+  /** Filled in with the most rows held at once and the number of partition files written. */
+  stats?: GroupStats;
+}
+
+/** Default memory budget: the rows that fit in 64 MiB (about 3.4 million). */
+export const DEDUP_BUDGET_ROWS = Math.floor((64 * 2 ** 20) / BYTES_PER_ROW);
+
 const KEY_SCALE = 2 ** 32;
 const keyOf = (unit: number, record: number) => unit * KEY_SCALE + record;
 const unitOf = (key: number) => Math.floor(key / KEY_SCALE);
 const recordOf = (key: number) => key % KEY_SCALE;
-
-/** Calls fn(block, at) for every signature row of a unit (the row is block[at, at + words)), reading in blocks. */
-let block = new Uint32Array(0);
-
-function eachRow(path: string, words: number, fn: (block: Uint32Array, at: number) => void): void {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const rowBytes = words * 4;
-    if (size % rowBytes !== 0) throw new InputError(`signature file size ${size} is not a multiple of ${rowBytes}`, path);
-    const rowsPerBlock = 4096;
-    // One block buffer for every file and pass (each pass reads every file again).
-    if (block.length !== rowsPerBlock * words) block = new Uint32Array(rowsPerBlock * words);
-    const buf = block;
-    const bytes = new Uint8Array(buf.buffer);
-    for (let pos = 0; pos < size; ) {
-      const want = Math.min(bytes.length, size - pos);
-      let got = 0;
-      while (got < want) got += readSync(fd, bytes, got, want - got, pos + got);
-      for (let r = 0; r < want / rowBytes; r++) fn(buf, r * words);
-      pos += want;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 class UnionFind {
   private parent = new Map<number, number>();
@@ -86,108 +79,64 @@ class UnionFind {
   }
 }
 
-/** A 64-bit value occurring more than once, and the first document seen with it (-1: none yet). */
-interface Shared {
-  hi: number;
-  lo: number;
-  first: number;
+/**
+ * One column of the signature files (the value in words col, col + 1 of each row), in key
+ * order, leaving out the documents in `skip` (ascending keys).
+ */
+function signatureColumn(out: string, units: number[], words: number, total: number, col: number, skip: Float64Array): RowSource {
+  return {
+    rows: total - skip.length,
+    each(fn) {
+      // Rows and skip are both in key order: one cursor walks the skipped keys.
+      let s = 0;
+      for (const u of units) {
+        eachRow(layout.signatures(out, u), words, (row, at) => {
+          const key = keyOf(u, row[at]!);
+          while (s < skip.length && skip[s]! < key) s++;
+          if (s < skip.length && skip[s] === key) return;
+          fn(row[at + col]!, row[at + col + 1]!, key);
+        });
+      }
+    },
+  };
 }
 
-/** The values that occur more than once in a sorted array, by a 53-bit digest (hi, 21 bits of lo). */
-function sharedValues(sorted: BigUint64Array): Map<number, Shared[]> {
-  const shared = new Map<number, Shared[]>();
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i] !== sorted[i - 1] || (i > 1 && sorted[i - 1] === sorted[i - 2])) continue;
-    const h = Number(sorted[i]! >> 32n);
-    const l = Number(sorted[i]! & 0xffffffffn);
-    const d = h * 0x200000 + (l & 0x1fffff);
-    const list = shared.get(d);
-    if (list) list.push({ hi: h, lo: l, first: -1 });
-    else shared.set(d, [{ hi: h, lo: l, first: -1 }]);
-  }
-  return shared;
-}
-
-function findShared(shared: Map<number, Shared[]>, hi: number, lo: number): Shared | undefined {
-  const list = shared.get(hi * 0x200000 + (lo & 0x1fffff));
-  if (!list) return undefined;
-  for (const e of list) if (e.hi === hi && e.lo === lo) return e;
-  return undefined;
-}
+/**
+ * Prefix of the spill folders under OUT/work/ (one per dedup run, named like a temporary
+ * file). A killed run's folder is not removed at the start: shards finishing together may
+ * run dedup at the same time, each in its own folder; the pipeline deletes OUT/work, stale
+ * folders included, when the run completes.
+ */
+const SPILL = 'dedup-spill';
 
 /** Runs deduplication over the signature files of the given units (ascending). */
-export function dedupUnits(out: string, units: number[], opts: { bands: number; exact: boolean; near: boolean }): DedupResult {
+export function dedupUnits(out: string, units: number[], opts: DedupOptions): DedupResult {
+  const budget = opts.budgetRows ?? DEDUP_BUDGET_ROWS;
+  if (!Number.isInteger(budget) || budget < 1) throw new UsageError(`dedup budget ${budget}: need a whole number of rows >= 1`);
   const words = sigWords(opts.bands);
   // Removed documents: key -> the kept document's key (exact duplicates) or -(key + 1) (near).
   const removed = new Map<number, number>();
   // Rows of every unit (eachRow checks each file's size is whole rows).
   let total = 0;
   for (const u of units) total += Math.floor(statSync(layout.signatures(out, u)).size / (words * 4));
-  // 64-bit values (lo, hi little-endian in one buffer), sorted natively to find the values
-  // that occur more than once; reused by the exact pass and every band.
-  const packed = new BigUint64Array(total);
-  const halves = new Uint32Array(packed.buffer);
-  const skip = new Uint8Array(total);
-  if (opts.exact) {
-    // Exact: the first document (smallest key: rows arrive in key order) with a hash keeps it.
-    let n = 0;
-    for (const u of units) {
-      eachRow(layout.signatures(out, u), words, (row, at) => {
-        halves[2 * n] = row[at + 2]!;
-        halves[2 * n + 1] = row[at + 1]!;
-        n++;
-      });
-    }
-    const shared = sharedValues(packed.subarray(0, n).sort());
-    if (shared.size > 0) {
-      let ordinal = 0;
-      for (const u of units) {
-        eachRow(layout.signatures(out, u), words, (row, at) => {
-          const r = ordinal++;
-          const e = findShared(shared, row[at + 1]!, row[at + 2]!);
-          if (!e) return;
-          const key = keyOf(u, row[at]!);
-          if (e.first < 0) e.first = key;
-          else {
-            removed.set(key, e.first);
-            skip[r] = 1;
-          }
-        });
-      }
-    }
-  }
-
+  const work = layout.work(out);
+  const spill = tmpName(join(work, SPILL));
+  const groups = new Grouper(budget, spill);
   const uf = new UnionFind();
-  if (opts.near) {
-    const hi = new Uint32Array(total);
-    const lo = new Uint32Array(total);
-    const keys = new Float64Array(total);
-    for (let b = 0; b < opts.bands; b++) {
-      let n = 0;
-      let ordinal = 0;
-      for (const u of units) {
-        eachRow(layout.signatures(out, u), words, (row, at) => {
-          if (skip[ordinal++]) return;
-          hi[n] = row[at + 3 + 2 * b]!;
-          lo[n] = row[at + 4 + 2 * b]!;
-          keys[n] = keyOf(u, row[at]!);
-          n++;
-        });
-      }
-      for (let i = 0; i < n; i++) {
-        halves[2 * i] = lo[i]!;
-        halves[2 * i + 1] = hi[i]!;
-      }
-      const shared = sharedValues(packed.subarray(0, n).sort());
-      if (shared.size === 0) continue;
-      for (let i = 0; i < n; i++) {
-        const e = findShared(shared, hi[i]!, lo[i]!);
-        if (!e) continue;
-        if (e.first < 0) e.first = keys[i]!;
-        else uf.union(e.first, keys[i]!);
+  try {
+    // Exact: the first document (smallest key) with a hash keeps it.
+    if (opts.exact) groups.run(signatureColumn(out, units, words, total, 1, new Float64Array(0)), 'exact', (first, key) => removed.set(key, first));
+    if (opts.near) {
+      // Exact duplicates already removed take no part in near deduplication.
+      const skip = Float64Array.from(removed.keys()).sort();
+      for (let b = 0; b < opts.bands; b++) {
+        groups.run(signatureColumn(out, units, words, total, 3 + 2 * b, skip), `band${b}`, (first, key) => uf.union(first, key));
       }
     }
+  } finally {
+    rmSync(spill, { recursive: true, force: true });
   }
+  if (opts.stats) Object.assign(opts.stats, groups.stats);
   for (const k of uf.keys()) {
     const r = uf.find(k);
     if (r !== k) removed.set(k, -r - 1);

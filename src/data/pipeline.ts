@@ -12,6 +12,7 @@ import { Pool } from './pool.js';
 import type { PipelineConfig } from './config.js';
 import type { FilterMarker } from './unit.js';
 import { dedupUnits, type DedupResult } from './dedup.js';
+import { BYTES_PER_ROW } from './dedup-groups.js';
 import { writeFileAtomic, removeStaleTemps } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import { writeReport, type DataReport } from './report.js';
@@ -76,9 +77,10 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const { out, config } = o;
   const shard = o.shard ?? { index: 0, count: 1 };
   const inputs = expandInputs(o.inputs);
-  // Thread count does not change the output, so a rerun may use another.
+  // Thread count and dedup's memory budget do not change the output, so a rerun may use others.
   const { workers: _workers, ...settings } = config;
-  const manifest = JSON.stringify({ format: 'anvil-data-run', version: 1, inputs, config: settings }, null, 1);
+  const { memoryMB: _memoryMB, ...dedupSettings } = config.dedup;
+  const manifest = JSON.stringify({ format: 'anvil-data-run', version: 1, inputs, config: { ...settings, dedup: dedupSettings } }, null, 1);
   if (existsSync(layout.run(out))) {
     if (readFileSync(layout.run(out), 'utf8') !== manifest) {
       throw new UsageError(`${out} holds a run with other inputs or settings; use a new --out folder (or delete ${out})`);
@@ -112,7 +114,8 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     if (!existsSync(layout.dedup(out))) {
       o.onProgress?.({ step: 'dedup', done: 0, total: 1 });
       const d = config.dedup;
-      const result = dedupUnits(out, units, { bands: d.minhash.bands, exact: d.exact, near: d.near });
+      const budgetRows = Math.max(1, Math.floor((d.memoryMB * 2 ** 20) / BYTES_PER_ROW));
+      const result = dedupUnits(out, units, { bands: d.minhash.bands, exact: d.exact, near: d.near, budgetRows });
       writeFileAtomic(layout.dedup(out), JSON.stringify(result), false);
       o.onProgress?.({ step: 'dedup', done: 1, total: 1 });
     }
