@@ -248,3 +248,21 @@ test('sketch: the fused pass equals the exact hash and band keys made separately
     assert.deepEqual([...row].slice(1), expected(withJs, text, lang).slice(1));
   }
 });
+
+test('sketch: every BMP code unit is lowered and classed as the toLowerCase() path does', () => {
+  const h = new MinHasher(MINHASH_DEFAULTS);
+  const words = 3 + 2 * MINHASH_DEFAULTS.bands;
+  for (let c0 = 0; c0 < 0x10000; c0 += 32) {
+    // 32 consecutive units, in words of 1 to 3 units beside letters and separators.
+    let text = 'a ';
+    for (let c = c0; c < c0 + 32; c++) if (c < 0xd800 || c > 0xdfff) text += String.fromCharCode(c) + (c % 3 === 0 ? ' ' : c % 3 === 1 ? 'x' : '');
+    for (const lang of ['en', 'zh']) {
+      const row = new Uint32Array(words);
+      h.sketch(text, lang, row);
+      const ref = new Uint32Array(words);
+      hashRange2(text, 0, text.length, EXACT_SEED1, EXACT_SEED2, ref, 1);
+      h.bandKeys(h.signature(h.shinglesByRegex(text, lang)), ref, 3);
+      assert.deepEqual([...row], [...ref], `units ${c0.toString(16)}.. (${lang})`);
+    }
+  }
+});

@@ -13,17 +13,17 @@ import { fmix32, hashRange, hashRange2 } from './hash.js';
 const SURROGATE = /[\ud800-\udfff]/;
 /** Class of a BMP code unit after lower-casing: 0 separator, 1 letter or number, 2 decimal digit. */
 const ND = 2;
+const WORD = /[\p{L}\p{N}]/u;
+const DIGIT = /\p{Nd}/u;
 let classTable: Uint8Array | undefined;
 function classes(): Uint8Array {
   if (classTable) return classTable;
   const t = new Uint8Array(0x10000);
-  const word = /[\p{L}\p{N}]/u;
-  const digit = /\p{Nd}/u;
   for (let c = 0; c < 0x10000; c++) {
     if (c >= 0xd800 && c <= 0xdfff) continue;
     const ch = String.fromCharCode(c);
-    if (digit.test(ch)) t[c] = ND;
-    else if (word.test(ch)) t[c] = 1;
+    if (DIGIT.test(ch)) t[c] = ND;
+    else if (WORD.test(ch)) t[c] = 1;
   }
   return (classTable = t);
 }
@@ -43,7 +43,8 @@ function learnLower(c: number): number {
   const l = ch.toLowerCase();
   if (l.length !== 1 || ('A' + ch + ' ').toLowerCase() !== 'a' + l + ' ' || (' ' + ch + 'A').toLowerCase() !== ' ' + l + 'a') return (LOWER_INFO[c] = SPECIAL);
   const u = l.charCodeAt(0);
-  const k = classes()[u]!;
+  // The class of the lower case, as classes() has it (not built here: it costs ~0.1 s).
+  const k = DIGIT.test(l) ? ND : WORD.test(l) ? 1 : 0;
   return (LOWER_INFO[c] = KNOWN | (k << 1) | ((k === ND ? 48 : u) << 3));
 }
 
