@@ -80,10 +80,15 @@ test('the model cache: built and written on first use, read back by later proces
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'anvil-eld-cache-'));
-  const texts = ['The quick brown fox jumps over the lazy dog near the river bank.', '今天天气很好，我们去公园散步吧。', 'Der schnelle braune Fuchs springt über den faulen Hund.', 'ΟΔΟΣ ΚΑΙ ΣΟΦΙΑ'];
+  const texts = ['The quick brown fox jumps over the lazy dog near the river bank.', '今天天气很好，我们去公园散步吧。', 'Der schnelle braune Fuchs springt über den faulen Hund.', 'ΟΔΟΣ ΚΑΙ ΣΟΦΙΑ', 'nǐ hǎo, cafe\u0301 Բարեւ'];
+  // Enough text to touch much of the model and of the code-unit table, built or read back.
+  const r = new Rng(13);
+  for (let i = 0; i < 150; i++) texts.push(i % 3 === 0 ? zhDoc(r) : i % 3 === 1 ? enDoc(r) : perturb(r, enDoc(r), 0.3));
   const url = new URL('./langid.js', import.meta.url).href;
   const run = () => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); console.log(JSON.stringify(${JSON.stringify(texts)}.map((t) => m.eldDetect(t))));`], {
+    const script = `const m = await import(${JSON.stringify(url)}); const { readFileSync } = await import('node:fs'); console.log(JSON.stringify(JSON.parse(readFileSync(0, 'utf8')).map((t) => m.eldDetect(t))));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      input: JSON.stringify(texts),
       env: { ...process.env, ANVIL_CACHE_DIR: dir },
       encoding: 'utf8',
     });
@@ -106,6 +111,16 @@ test('the model cache: built and written on first use, read back by later proces
     writeFileSync(path, readFileSync(path).subarray(0, size >> 1)); // damaged: cut in half
     assert.deepEqual(run(), want); // rebuilt
     assert.equal(statSync(path).size, size);
+    // Written for another regex or Unicode version (same length, so only the check catches it).
+    const good = readFileSync(path);
+    for (const [field, other] of [['"separators":"/', '"separators":"#'], ['"unicode":"', '"unicode":"x']]) {
+      const text = good.toString('latin1');
+      const at = text.indexOf(field!);
+      assert.ok(at > 0);
+      writeFileSync(path, Buffer.from(text.slice(0, at) + other + text.slice(at + other!.length), 'latin1'));
+      assert.deepEqual(run(), want); // rebuilt
+      assert.ok(readFileSync(path).equals(good));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
