@@ -69,13 +69,16 @@ for (let i = 0; i < FREQUENT_HANZI.length; i++) FREQUENT[FREQUENT_HANZI.charCode
 function maybeGbkMojibake(t: string): boolean {
   // Counted over the first 4,000 UTF-16 code units, without building match arrays.
   const end = Math.min(t.length, 4000);
+  // Once the frequent hanzi reach 4% of the window they reach 4% of its hanzi, whatever
+  // follows: the answer is no, and most Chinese prose gets there early.
+  const enough = end * 0.04;
   let han = 0;
   let frequent = 0;
   for (let i = 0; i < end; i++) {
     const c = t.charCodeAt(i);
     if (c >= 0x4e00 && c <= 0x9fff) {
       han++;
-      frequent += FREQUENT[c]!;
+      if (FREQUENT[c] === 1 && ++frequent >= enough) return false;
     }
   }
   if (han < 4) return false;
@@ -99,45 +102,76 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200
 // Spaces other than the ideographic space U+3000 (which belongs to CJK layout).
 const SPACES = /[\t\u00a0\u1680\u2000-\u200a\u202f\u205f]/g;
 
-/** True for code units >= 0x7f that normalizeText leaves alone wherever they stand. */
-function inert(c: number): boolean {
-  if (c < 0x100) return c >= 0xa1 && c !== 0xad && (c < 0xc2 || c > 0xf4); // not controls, NBSP, soft hyphen, mojibake leads
-  if (c >= 0x4e00 && c <= 0x9fff) return true; // CJK ideographs: no NFC change (GBK mojibake checked apart)
-  if (c >= 0x2010 && c <= 0x2027) return true; // dashes, quotes, bullets, ellipsis
-  if (c >= 0x3000 && c <= 0x3029) return true; // CJK punctuation (U+302A on are combining marks)
-  return c >= 0xff01 && c <= 0xff5e; // full-width forms (compatibility-only decompositions: NFC keeps them)
+// ---- the clean-text fast path ---------------------------------------------------
+//
+// One table lookup per code unit and one per window of three, with no branch in the loop:
+// the loop is the cost of normalising clean text, which is nearly all text.
+
+// Classes of UTF-16 code units.
+const PLAIN = 0; // left alone wherever it stands
+const SPACE = 1; // U+0020: not beside another space or a newline
+const NEWLINE = 2; // at most two in a row
+const DIRTY = 3; // changed or removed: controls, other spaces, mojibake leads, combining marks...
+const HAN = 4; // a CJK ideograph: plain, but the text then needs the GBK mojibake check
+
+/** The class of every code unit; DIRTY unless a range below says otherwise. */
+const CLASS = new Uint8Array(0x10000).fill(DIRTY);
+const RANGES: [first: number, last: number, cls: number][] = [
+  [0x0a, 0x0a, NEWLINE],
+  [0x20, 0x20, SPACE],
+  [0x21, 0x7e, PLAIN], // printable ASCII
+  // Latin-1 but for C1 controls, NBSP, soft hyphen and the mojibake leads 0xC2-0xF4.
+  [0xa1, 0xac, PLAIN],
+  [0xae, 0xc1, PLAIN],
+  [0xf5, 0xff, PLAIN],
+  [0x2010, 0x2027, PLAIN], // dashes, quotes, bullets, ellipsis
+  [0x3000, 0x3029, PLAIN], // CJK punctuation (U+302A on are combining marks)
+  [0x4e00, 0x9fff, HAN], // CJK ideographs: no NFC change
+  [0xff01, 0xff5e, PLAIN], // full-width forms (compatibility-only decompositions: NFC keeps them)
+];
+for (const [first, last, cls] of RANGES) CLASS.fill(cls, first, last + 1);
+
+const CHANGES = 1; // the window shows that normalizeText would change the text
+const HAS_HAN = 2;
+
+/** Flags of every window of three classes, indexed (oldest << 6) | (middle << 3) | newest. */
+const WINDOW = new Uint8Array(8 * 8 * 8);
+for (let k2 = 0; k2 <= HAN; k2++) {
+  for (let k1 = 0; k1 <= HAN; k1++) {
+    for (let k0 = 0; k0 <= HAN; k0++) {
+      const changes =
+        k0 === DIRTY ||
+        (k1 === SPACE && (k0 === SPACE || k0 === NEWLINE)) || // '  ', ' \n'
+        (k1 === NEWLINE && k0 === SPACE) || // '\n '
+        (k2 === NEWLINE && k1 === NEWLINE && k0 === NEWLINE); // '\n\n\n'
+      WINDOW[(k2 << 6) | (k1 << 3) | k0] = (changes ? CHANGES : 0) | (k0 === HAN ? HAS_HAN : 0);
+    }
+  }
 }
 
 /**
  * True when normalizeText would return the text unchanged, decided in one pass: every
- * character either plain ASCII or inert, no control character but newlines, no space
- * beside a space or newline, at most two newlines in a row, nothing to trim, and no
- * suspected mojibake. Most clean text passes, and then skips eight regex passes and NFC.
+ * code unit plain ASCII or of a range NFC and the rules leave alone, no control character
+ * but newlines, no space beside a space or newline, at most two newlines in a row, nothing
+ * to trim, and no suspected mojibake. Most clean text passes, and then skips eight regex
+ * passes and NFC.
  */
 export function isNormalized(t: string): boolean {
   const len = t.length;
   if (len === 0) return true;
   if (isSpace(t.charCodeAt(0)) || isSpace(t.charCodeAt(len - 1))) return false;
-  let prev = 0;
-  let newlines = 0;
-  let han = false;
+  // The window starts as if after plain text: a leading space or newline was ruled out above.
+  let k1 = PLAIN;
+  let k2 = PLAIN;
+  let flags = 0;
   for (let i = 0; i < len; i++) {
-    const c = t.charCodeAt(i);
-    if (c === 10) {
-      if (prev === 32 || ++newlines > 2) return false;
-    } else {
-      newlines = 0;
-      if (c < 32 || c === 127) return false;
-      if (c === 32) {
-        if (prev === 32 || prev === 10) return false;
-      } else if (c > 127) {
-        if (!inert(c)) return false;
-        if (c >= 0x4e00) han = true;
-      }
-    }
-    prev = c;
+    const k0 = CLASS[t.charCodeAt(i)]!;
+    flags |= WINDOW[(k2 << 6) | (k1 << 3) | k0]!;
+    k2 = k1;
+    k1 = k0;
   }
-  return !(han && maybeGbkMojibake(t));
+  if (flags & CHANGES) return false;
+  return !(flags & HAS_HAN && maybeGbkMojibake(t));
 }
 
 /** Normalises Unicode and whitespace without touching CJK punctuation. */
