@@ -13,12 +13,13 @@ const CITATION = /\[\d*\]|\[edit\]|\[citation needed\]/gi;
 
 /**
  * line.match(/[.?!]+(?=\s|$)/g).length (spaced) or line.match(/[。！？!?]+|[.](?=\s|$)/g).length
- * (unspaced), counted in one pass without building the match array.
+ * (unspaced), counted in one pass without building the match array; `atMost` when there
+ * are more (the filter needs only as many as it still lacks).
  */
-export function countSentences(line: string, unspaced: boolean, from = 0, to = line.length): number {
+export function countSentences(line: string, unspaced: boolean, from = 0, to = line.length, atMost = Infinity): number {
   let n = 0;
   const len = to;
-  for (let i = from; i < len; i++) {
+  for (let i = from; i < len && n < atMost; i++) {
     const c = line.charCodeAt(i);
     if (unspaced && (c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 33 || c === 63)) {
       // A maximal run of 。！？!? is one match.
@@ -43,56 +44,99 @@ export function countSentences(line: string, unspaced: boolean, from = 0, to = l
   return n;
 }
 
-// The sentence count of the last spacedLineStats call.
-let lastSentences = 0;
-
-/**
- * For spaced languages, countWords and countSentences of line[from, to) in one pass: returns
- * the words and leaves the sentences in lastSentences.
- */
-function spacedLineStats(line: string, from: number, to: number): number {
-  let words = 0;
-  let inWord = false;
-  let sentences = 0;
-  for (let i = from; i < to; i++) {
-    const c = line.charCodeAt(i);
-    const space = c === 32 || c === 9 || c === 10 || c === 13 || c === 0x3000 || c === 0xa0;
-    if (!space && !inWord) words++;
-    inWord = !space;
-    if (c === 46 || c === 33 || c === 63) {
-      // A maximal run of .?! (none of them a space, so the word goes on) ends a sentence
-      // when whitespace or the end follows.
-      while (i + 1 < to) {
-        const d = line.charCodeAt(i + 1);
-        if (d === 46 || d === 33 || d === 63) i++;
-        else break;
-      }
-      if (i + 1 === to || isSpace(line.charCodeAt(i + 1))) sentences++;
-    }
-  }
-  lastSentences = sentences;
-  return words;
+/** The whitespace between the words of a line, for spaced languages. */
+function isLineSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 0x3000 || c === 0xa0;
 }
 
-/** Words in line[from, to) (spaced languages: whitespace-separated runs, counted without splitting). */
-function countWords(line: string, unspaced: boolean, from = 0, to = line.length): number {
-  if (unspaced) return countUnspaced(from === 0 && to === line.length ? line : line.slice(from, to));
+/**
+ * Words in line[from, to), or `atMost` when there are more: the rule only asks whether a
+ * line has its few words, so the count stops there. Unspaced languages count as
+ * countUnspaced does; spaced ones count runs between isLineSpace characters.
+ */
+export function countLineWords(line: string, unspaced: boolean, from: number, to: number, atMost: number): number {
+  if (unspaced) return countUnspaced(line, atMost, from, to);
   let n = 0;
-  let inWord = false;
-  for (let i = from; i < to; i++) {
-    const c = line.charCodeAt(i);
-    const space = c === 32 || c === 9 || c === 10 || c === 13 || c === 0x3000 || c === 0xa0;
-    if (!space && !inWord) n++;
-    inWord = !space;
+  let i = from;
+  while (n < atMost) {
+    while (i < to && isLineSpace(line.charCodeAt(i))) i++;
+    if (i >= to) break;
+    n++;
+    while (i < to && !isLineSpace(line.charCodeAt(i))) i++;
   }
   return n;
 }
 
-// Any of the phrases C4 looks for, ignoring ASCII case: when absent (nearly always), the
-// document is not lower-cased at all. toLowerCase() maps only one non-ASCII character to
-// ASCII that could complete a phrase, the Kelvin sign (to "k"), so texts with it take the
-// lower-casing path.
-const PHRASES = /lorem ipsum|javascript|terms of use|policy|cookie/i;
+// English letters from the most to the least frequent, and space before them all.
+const LETTER_ORDER = ' etaoinshrdlcumwfgypbvkjxqz';
+
+/**
+ * Whether a text holds any of a list of lower-case ASCII phrases, ignoring ASCII case:
+ * new RegExp(phrases.join('|'), 'i').test(text), escaped. Every phrase is looked for
+ * through its rarest character, its anchor: indexOf jumps from one anchor (in either case)
+ * to the next in native code, and the phrase is compared only there. A regex has to
+ * consider every position, and the phrases start with common letters.
+ */
+export class PhraseFinder {
+  // Per anchor character, in both cases: the phrases that hold it, and where.
+  private readonly anchors: { unit: string; phrases: { phrase: string; at: number }[] }[] = [];
+
+  constructor(phrases: readonly string[]) {
+    const byUnit = new Map<string, { phrase: string; at: number }[]>();
+    for (const phrase of phrases) {
+      const at = rarest(phrase);
+      const list = byUnit.get(phrase[at]!) ?? [];
+      list.push({ phrase, at });
+      byUnit.set(phrase[at]!, list);
+    }
+    for (const [unit, list] of byUnit) {
+      this.anchors.push({ unit, phrases: list });
+      if (unit.toUpperCase() !== unit) this.anchors.push({ unit: unit.toUpperCase(), phrases: list });
+    }
+  }
+
+  /** True when the text holds one of the phrases, ignoring ASCII case. */
+  test(text: string): boolean {
+    for (const { unit, phrases } of this.anchors) {
+      for (let i = text.indexOf(unit); i >= 0; i = text.indexOf(unit, i + 1)) {
+        for (const { phrase, at } of phrases) if (matchesAt(text, phrase, i - at)) return true;
+      }
+    }
+    return false;
+  }
+}
+
+/** The offset of a phrase's rarest character (characters that are not letters count as rarest). */
+function rarest(phrase: string): number {
+  let best = 0;
+  let bestRank = -1;
+  for (let j = 0; j < phrase.length; j++) {
+    const r = LETTER_ORDER.indexOf(phrase[j]!);
+    const rank = r < 0 ? LETTER_ORDER.length : r;
+    if (rank > bestRank) {
+      best = j;
+      bestRank = rank;
+    }
+  }
+  return best;
+}
+
+/** True when `phrase` (lower-case ASCII) is at `at` in the text, ignoring ASCII case. */
+function matchesAt(text: string, phrase: string, at: number): boolean {
+  if (at < 0 || at + phrase.length > text.length) return false;
+  for (let j = 0; j < phrase.length; j++) {
+    let c = text.charCodeAt(at + j);
+    if (c >= 65 && c <= 90) c |= 32;
+    if (c !== phrase.charCodeAt(j)) return false;
+  }
+  return true;
+}
+
+// The phrases C4 looks for in the whole document. When it holds none of them, ignoring
+// ASCII case (nearly always), it is not lower-cased at all. toLowerCase() maps only one
+// non-ASCII character to ASCII that could complete a phrase, the Kelvin sign (to "k"),
+// so texts with it take the lower-casing path.
+const PHRASES = new PhraseFinder(['lorem ipsum', 'javascript', 'terms of use', 'policy', 'cookie']);
 
 export class C4 implements Stage {
   readonly name = 'c4';
@@ -121,6 +165,9 @@ export class C4 implements Stage {
     let kept = 0;
     let lastEmpty = false;
     const len = text.length;
+    // The first '[' at or after the current line (-1: none left), searched for again only
+    // once the lines have passed it, so a text without citations is searched once.
+    let bracket = p.removeCitations ? text.indexOf('[') : -1;
     for (let s = 0; s <= len; ) {
       let e = text.indexOf('\n', s);
       if (e < 0) e = len;
@@ -132,14 +179,12 @@ export class C4 implements Stage {
       // The line as a string, only where a check needs one (citations, long words, phrases).
       let line: string | undefined;
       let cited = false;
-      if (p.removeCitations && b > a) {
-        const br = text.indexOf('[', a);
-        if (br >= 0 && br < b) {
-          const before = text.slice(a, b);
-          line = before.replace(CITATION, '');
-          // Removing a mark can join a phrase the document-level check did not see.
-          cited = line !== before;
-        }
+      if (bracket >= 0 && bracket < a) bracket = text.indexOf('[', a);
+      if (b > a && bracket >= 0 && bracket < b) {
+        const before = text.slice(a, b);
+        line = before.replace(CITATION, '');
+        // Removing a mark can join a phrase the document-level check did not see.
+        cited = line !== before;
       }
       const lineLen = line !== undefined ? line.length : b - a;
       if (lineLen === 0) {
@@ -160,9 +205,7 @@ export class C4 implements Stage {
         const last = src.charCodeAt(to - 1);
         if (!END_PUNCT.has(last) || (to - from >= 3 && last === 46 && src.charCodeAt(to - 2) === 46 && src.charCodeAt(to - 3) === 46)) keep = false;
       }
-      const words = unspaced ? countWords(src, true, from, to) : spacedLineStats(src, from, to);
-      const lineSentences = unspaced ? -1 : lastSentences;
-      if (keep && words < p.minWordsPerLine) keep = false;
+      if (keep && countLineWords(src, unspaced, from, to, p.minWordsPerLine) < p.minWordsPerLine) keep = false;
       if (keep && to - from > p.maxWordLength && splitWords(src.slice(from, to), doc.lang).some((w) => w.length > p.maxWordLength)) keep = false;
       if (keep && (js || policy || cited)) {
         const l = src.slice(from, to).toLowerCase();
@@ -174,7 +217,8 @@ export class C4 implements Stage {
         s = next;
         continue;
       }
-      sentences += (unspaced ? countSentences(src, true, from, to) : lineSentences) || 1;
+      // Sentences count only up to the minimum: past it the decision is made.
+      if (sentences < p.minSentences) sentences += countSentences(src, unspaced, from, to, p.minSentences - sentences) || 1;
       if ((cited || a !== s || b !== e) && !out) out = s > 0 ? [text.slice(0, s - 1)] : [];
       out?.push(line ?? text.slice(a, b));
       kept++;

@@ -23,9 +23,11 @@ export class FineWeb implements Stage {
     let terminal = 0;
     let short = 0;
     let chars = 0;
+    let newlines = 0;
     for (let s = 0; s <= len; ) {
       let e = text.indexOf('\n', s);
       if (e < 0) e = len;
+      else newlines++;
       let a = s;
       let b = e;
       while (a < b && isSpace(text.charCodeAt(a))) a++;
@@ -43,16 +45,19 @@ export class FineWeb implements Stage {
     if (short / lines > p.shortLineThr) return 'short_line_ratio';
     const [, , dupChars] = duplicateSegments(text, false);
     if (dupChars / Math.max(1, chars) > p.charDupRatio) return 'char_dup_ratio';
-    const words = countWords(doc);
-    if (countNewlines(doc.text) / Math.max(1, words) > p.newLineRatio) return 'list_ratio';
+    const words = countWords(doc, wordsToClear(newlines, p.newLineRatio));
+    if (newlines / Math.max(1, words) > p.newLineRatio) return 'list_ratio';
     return undefined;
   }
 }
 
-function countNewlines(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
-  return n;
+/**
+ * A word count at which newlines / words is no longer above `ratio`: the ratio only falls
+ * as words grow, so counting can stop there. ceil(newlines / ratio) + 1 clears the
+ * rounding of the division; Infinity (count them all) when the ratio is not positive.
+ */
+export function wordsToClear(newlines: number, ratio: number): number {
+  return ratio > 0 ? Math.ceil(newlines / ratio) + 1 : Infinity;
 }
 
 /** [...s.slice(a, b)].length <= max, counting code points (a lone surrogate counts as one) without an array. */

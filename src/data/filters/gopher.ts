@@ -5,25 +5,20 @@
 import type { Doc } from '../doc.js';
 import type { GopherQualityParams } from '../config.js';
 import { forLang, type Stage } from '../stage.js';
-import { hasLetterSpan, isSpace, isSymbolSpan, wordSpansOf } from '../words.js';
+import { isSpace, LETTER_WORD, SYMBOL_WORD, wordShape, wordSpansOf } from '../words.js';
 
 
 export class GopherQuality implements Stage {
   readonly name = 'gopher_quality';
-  private stopFor: string[] | undefined;
-  private stop = new StopWords([]);
+  // A stop-word matcher per list: documents of different languages interleave.
+  private readonly stops = new Map<string[], StopWords>();
   constructor(private readonly p: GopherQualityParams, private readonly perLang?: Record<string, Partial<GopherQualityParams>>) {}
 
   apply(doc: Doc): string | undefined {
     const p = forLang(this.p, this.perLang, doc.lang);
     const text = doc.text;
     const { count, start, end } = wordSpansOf(doc);
-    // The stop-word matcher of the last list used (lists change only with the language).
-    if (p.stopWords !== this.stopFor) {
-      this.stopFor = p.stopWords;
-      this.stop = new StopWords(p.stopWords);
-    }
-    const stop = this.stop;
+    const stop = this.stopWordsFor(p.stopWords);
     // One pass: non-symbol words and their length, words with a letter, stop words (only
     // counted up to the minimum, which is all the rule needs).
     let n = 0;
@@ -33,11 +28,12 @@ export class GopherQuality implements Stage {
     for (let i = 0; i < count; i++) {
       const s = start[i]!;
       const e = end[i]!;
-      if (!isSymbolSpan(text, s, e)) {
-        n++;
-        chars += e - s; // UTF-16 units: exact for BMP text, which is nearly all
-      }
-      if (hasLetterSpan(text, s, e)) alpha++;
+      // Added without branches: punctuation among Chinese characters would mispredict them.
+      const shape = wordShape(text, s, e);
+      const kept = (shape & SYMBOL_WORD) ^ SYMBOL_WORD; // 1 unless a symbol word
+      n += kept;
+      chars += (e - s) * kept; // UTF-16 units: exact for BMP text, which is nearly all
+      alpha += (shape & LETTER_WORD) >> 1; // LETTER_WORD is bit 1
       if (stops < p.minStopWords && stop.has(text, s, e)) stops++;
     }
     if (n < p.minWords) return 'too_few_words';
@@ -54,6 +50,12 @@ export class GopherQuality implements Stage {
     if (alpha / nWords < p.minAlphaWordsRatio) return 'too_few_alpha_words';
     if (stops < p.minStopWords) return 'too_few_stop_words';
     return undefined;
+  }
+
+  private stopWordsFor(list: string[]): StopWords {
+    let m = this.stops.get(list);
+    if (!m) this.stops.set(list, (m = new StopWords(list)));
+    return m;
   }
 }
 

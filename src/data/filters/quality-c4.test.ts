@@ -1,0 +1,124 @@
+// C4's fast paths against the definitions they replace: the phrase finder against its
+// case-insensitive regex, the line word and sentence counts that stop at a bound against
+// full counts, and the whole filter against a line-array reference on adversarial text.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { defaultConfig } from '../config.js';
+import type { Doc } from '../doc.js';
+import { splitUnspaced, splitWords } from '../words.js';
+import { C4, countLineWords, countSentences, PhraseFinder } from './c4.js';
+
+const cfg = defaultConfig();
+const doc = (text: string, lang: string): Doc => ({ id: 'x', file: 0, record: 0, text, source: 's', license: 'l', lang });
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A string in random ASCII case. */
+const anyCase = (s: string) => fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((up) => [...s].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''));
+
+test('the phrase finder is the case-insensitive regex over its phrases', () => {
+  const phrases = ['lorem ipsum', 'javascript', 'terms of use', 'policy', 'cookie'];
+  const re = new RegExp(phrases.map(escape).join('|'), 'i');
+  const finder = new PhraseFinder(phrases);
+  // Phrases whole, cut short, run together and in any case, among other text.
+  const piece = fc.oneof(
+    fc.constantFrom(...phrases).chain(anyCase),
+    fc.constantFrom(...phrases).chain((p) => fc.nat(p.length - 1).map((k) => p.slice(0, k))),
+    fc.constantFrom(...phrases).chain((p) => fc.nat(p.length - 1).map((k) => p.slice(k))),
+    fc.constantFrom(' ', 'x', 'p', 'P', 'f', 'k', 'j', '\u212a', 'é', '中', '\ud83d\ude00', 'polic', 'cooki', 'terms of', 'lorem  ipsum'),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+      const s = parts.join('');
+      assert.equal(finder.test(s), re.test(s), s);
+    }),
+    { numRuns: 5000 },
+  );
+  // Any list of lower-case ASCII phrases, anchors shared or not, on text of their characters.
+  fc.assert(
+    fc.property(fc.array(fc.stringMatching(/^[a-e .]{1,7}$/), { minLength: 1, maxLength: 5 }), fc.stringMatching(/^[a-eA-E .é]{0,60}$/), (list, s) => {
+      assert.equal(new PhraseFinder(list).test(s), new RegExp(list.map(escape).join('|'), 'i').test(s));
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test('line word and sentence counts that stop at a bound equal the full counts, bounded', () => {
+  const alphabet = ['a', 'bc', ' ', '\t', '\r', '\u3000', '\u00a0', '\u2003', '\v', '.', '?', '!', '...', '。', '！', '？', '中', '，', '\ud83d\ude00', '\ud840\udc00', '"'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 30 }), fc.boolean(), fc.integer({ min: 0, max: 6 }), fc.nat(4), fc.nat(4), (chars, unspaced, atMost, a, b) => {
+      const s = chars.join('');
+      const from = Math.min(a, s.length);
+      const to = Math.max(from, s.length - b);
+      const line = s.slice(from, to);
+      // Spaced lines split on the whitespace C4 has always split lines on.
+      const words = unspaced ? splitUnspaced(line).length : line.split(/[ \t\n\r\u3000\u00a0]+/).filter(Boolean).length;
+      assert.equal(countLineWords(s, unspaced, from, to, atMost), Math.min(words, atMost));
+      const re = unspaced ? /[。！？!?]+|[.](?=\s|$)/g : /[.?!]+(?=\s|$)/g;
+      const sentences = line.match(re)?.length ?? 0;
+      assert.equal(countSentences(s, unspaced, from, to), sentences);
+      assert.equal(countSentences(s, unspaced, from, to, atMost), Math.min(sentences, atMost));
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test('C4 decides and rewrites as its line-array definition, on adversarial lines', () => {
+  const POLICY = ['terms of use', 'privacy policy', 'cookie policy', 'uses cookies', 'use of cookies', 'use cookies'];
+  const CITATION = /\[\d*\]|\[edit\]|\[citation needed\]/gi;
+  const END = /[.?!"'。！？”’」』…]$/;
+  const ref = (p: typeof cfg.params.c4, text: string, lang: string): [string | undefined, string] => {
+    const lower = text.toLowerCase();
+    if (p.filterLoremIpsum && lower.includes('lorem ipsum')) return ['lorem_ipsum', text];
+    if (p.filterCurlyBracket && text.includes('{')) return ['curly_bracket', text];
+    const unspaced = lang === 'zh';
+    const kept: string[] = [];
+    let sentences = 0;
+    for (const raw of text.split('\n')) {
+      let line = raw.trim();
+      if (p.removeCitations) line = line.replace(CITATION, '');
+      if (line.length === 0) {
+        if (kept.length > 0 && kept[kept.length - 1] !== '') kept.push('');
+        continue;
+      }
+      if (p.filterNoTerminalPunct && (!END.test(line) || line.endsWith('...'))) continue;
+      const words = unspaced ? splitUnspaced(line).length : line.split(/[ \t\n\r\u3000\u00a0]+/).filter(Boolean).length;
+      if (words < p.minWordsPerLine) continue;
+      if (splitWords(line, lang).some((w) => w.length > p.maxWordLength)) continue;
+      const l = line.toLowerCase();
+      if (p.filterJavascript && l.includes('javascript')) continue;
+      if (p.filterPolicy && POLICY.some((x) => l.includes(x))) continue;
+      sentences += (line.match(unspaced ? /[。！？!?]+|[.](?=\s|$)/g : /[.?!]+(?=\s|$)/g)?.length ?? 0) || 1;
+      kept.push(line);
+    }
+    if (sentences < p.minSentences) return ['too_few_sentences', text];
+    return [undefined, kept.join('\n').trim()];
+  };
+  const pieces = [
+    'One. Two! Three? Four... Five.', 'Many sentences. In. One. Line. Here. And. More.', 'A full sentence that ends here.', 'two words',
+    'no end here at all', '  padded line of words.  ', 'A [1] B [2] C [edit] D.', '[', '] [ x [3', 'Cited [citation needed] fact.', '[12]',
+    'java[1]script is joined.', 'polic[edit]y line here.', 'Read our COOKIE Policy now.', 'coo\u212aie policy word list.', 'LOREM IPSUM dolor.',
+    '{ brace }', 'x'.repeat(40) + ' long word line.', '中文的句子很好。', '今天。明天！后天？', '中文\ud840\udc00字。', '\ud83d\ude00 emoji line here.',
+    'a\u2003b\u2003c d.', '\u3000全角\u3000空格\u3000。', '', '', ' ', '\t', '\r',
+  ];
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom(...pieces), { maxLength: 24 }),
+      fc.constantFrom('en', 'zh'),
+      fc.boolean(),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 9 }),
+      fc.integer({ min: 0, max: 5 }),
+      (parts, lang, punct, cite, minSentences, minWordsPerLine) => {
+        const p = { ...cfg.params.c4, filterNoTerminalPunct: punct, removeCitations: cite, minSentences, minWordsPerLine, maxWordLength: 30 };
+        const text = parts.join('\n');
+        const d = doc(text, lang);
+        const got = new C4(p).apply(d);
+        const [want, wantText] = ref(p, text, lang);
+        assert.equal(got, want);
+        if (want === undefined) assert.equal(d.text, wantText);
+      },
+    ),
+    { numRuns: 4000 },
+  );
+});
