@@ -12,6 +12,18 @@ export function fmix32(h: number): number {
   return h >>> 0;
 }
 
+/**
+ * fmix32 as a signed 32-bit integer (the same bits): for hot loops that store the result in
+ * typed arrays or keep mixing it, where a uint32 above 2^31 would leave V8's int32 fast path.
+ */
+export function fmix32i(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 /** 32-bit hash of s[start, end) with a seed (murmur3-style mixing per code unit). */
 export function hashRange(s: string, start: number, end: number, seed = 0): number {
   let h = seed ^ 0x9747b28c;

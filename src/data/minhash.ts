@@ -8,7 +8,7 @@
 // V = ceil(P / 4) kernel vectors of four lanes; N = shingles of a document.
 
 import { readFileSync } from 'node:fs';
-import { fmix32, hashRange, hashRange2 } from './hash.js';
+import { fmix32, fmix32i, hashRange, hashRange2 } from './hash.js';
 
 const SURROGATE = /[\ud800-\udfff]/;
 /** Class of a BMP code unit after lower-casing: 0 separator, 1 letter or number, 2 decimal digit. */
@@ -59,7 +59,7 @@ function mixUnit(h: number, c: number): number {
 
 /** The element hash of one code unit of a character n-gram. */
 function unitHash(c: number): number {
-  return fmix32(c ^ 0x27d4eb2f) | 0;
+  return fmix32i(c ^ 0x27d4eb2f);
 }
 
 /** Odd multiplier of the polynomial n-gram hash. */
@@ -87,10 +87,10 @@ function ngramShinglesInto(e: Int32Array, m: number, n: number, out: Uint32Array
     h = (Math.imul(h, NGRAM_BASE) + e[j]!) | 0;
     if (j > 0) top = Math.imul(top, NGRAM_BASE);
   }
-  out[at] = fmix32(h ^ seed);
+  out[at] = fmix32i(h ^ seed);
   for (let i = 1; i < count; i++) {
     h = (Math.imul(h - Math.imul(e[i - 1]!, top), NGRAM_BASE) + e[i - 1 + k]!) | 0;
-    out[at + i] = fmix32(h ^ seed);
+    out[at + i] = fmix32i(h ^ seed);
   }
   return count;
 }
@@ -289,7 +289,7 @@ export class MinHasher {
       const k = i < len ? cls[c]! : 0;
       if (k === 0) {
         if (wl > 0) {
-          e[words++] = fmix32(h ^ wl);
+          e[words++] = fmix32i(h ^ wl);
           wl = 0;
         }
         continue;
@@ -338,7 +338,7 @@ export class MinHasher {
       if ((v & 6) === 0) {
         // A separator: ends the word (spaced); dropped (unspaced).
         if (wl > 0) {
-          e[m++] = fmix32(h ^ wl);
+          e[m++] = fmix32i(h ^ wl);
           wl = 0;
         }
         continue;
@@ -356,9 +356,9 @@ export class MinHasher {
       this.bandKeys(this.signature(this.shingles(text, lang)), row, 3);
       return;
     }
-    if (wl > 0) e[m++] = fmix32(h ^ wl);
-    row[1] = fmix32(h1 ^ len);
-    row[2] = fmix32(h2 ^ len);
+    if (wl > 0) e[m++] = fmix32i(h ^ wl);
+    row[1] = fmix32i(h1 ^ len);
+    row[2] = fmix32i(h2 ^ len);
     const n = unspaced ? this.cfg.charNgram : this.cfg.wordNgram;
     const count = Math.max(1, m - n + 1);
     let sig: Int32Array;
@@ -451,8 +451,8 @@ export class MinHasher {
       let h2 = 0xa54ff53a ^ band;
       for (let r = 0; r < R; r++) {
         const v = sig[band * R + r]!;
-        h1 = fmix32(Math.imul(h1, 0x01000193) ^ v);
-        h2 = fmix32((h2 + Math.imul(v, 0x27d4eb2f)) ^ (h2 >>> 15));
+        h1 = fmix32i(Math.imul(h1, 0x01000193) ^ v);
+        h2 = fmix32i((h2 + Math.imul(v, 0x27d4eb2f)) ^ (h2 >>> 15));
       }
       out[at + band * 2] = h1;
       out[at + band * 2 + 1] = h2;
