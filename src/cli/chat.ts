@@ -1,11 +1,10 @@
 // `anvil chat`: a terminal chat with a model folder, using the tokenizer's chat template
 // (ChatML-style for anvil's tokenizers). Replies stream as they are generated; /reset
 // clears the conversation, /exit (or end of input) quits. Works on piped input too.
+// The model code loads when a chat starts, not for `anvil chat --help`.
 
 import { createInterface } from 'node:readline';
 import type { ChatMessage } from '../tokenizer/index.js';
-import { generateText } from '../model/generate-text.js';
-import { loadModel, loadTokenizer } from '../model/load.js';
 import { UsageError } from '../util/errors.js';
 import { parseInteger } from '../util/units.js';
 import { parseFlags, type Command } from './command.js';
@@ -39,6 +38,8 @@ async function run(argv: string[]): Promise<number> {
   if (!v.model) throw new UsageError('chat: --model DIR is required');
   const maxTokens = v['max-tokens'] === undefined ? 256 : parseInteger(v['max-tokens'], '--max-tokens', 1);
   const sampling = samplingFlags(v);
+  const { generateText } = await import('../model/generate-text.js');
+  const { loadModel, loadTokenizer } = await import('../model/load.js');
   const tok = await loadTokenizer(v.model);
   const e = await openEngine(backendFlag(v.backend), threadsFlag(v.threads));
   try {
@@ -86,8 +87,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const chatCommand: Command = {
-  name: 'chat',
-  summary: 'chat with a model folder in the terminal, using its chat template',
   help: HELP,
   run,
 };

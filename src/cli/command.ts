@@ -1,15 +1,14 @@
 // What every command file in cli/ exports, and the small helpers they share for flags
 // and output. A command returns its exit code; throwing UsageError exits 2, any other
-// error exits 1 (main.ts prints the one-line reason).
+// error exits 1 (main.ts prints the one-line reason). A command file imports statically
+// only what its help text and flag checks need, and its stack (engine, tokenizer, data
+// pipeline...) inside `run`, so that `anvil <name> --help` starts quickly.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../util/errors.js';
 
-/** A top-level command such as `anvil plan`. */
+/** A top-level command such as `anvil plan` (its name and summary are in commands.ts). */
 export interface Command {
-  name: string;
-  /** One line for `anvil --help`. */
-  summary: string;
   /** The full text of `anvil <name> --help`, with at least one example. */
   help: string;
   run(argv: string[]): Promise<number | void>;

@@ -1,21 +1,52 @@
-// The command table: one import and one entry per command that works. `anvil --help`
-// lists exactly these, in this order.
+// The command table: one entry per command that works. `anvil --help` lists exactly
+// these, in this order. A command's module is imported only when that command is asked
+// for: importing them all would load every stack (engine, tokenizer, data pipeline,
+// YAML...) and cost every command, even `anvil --help`, over a second.
 
 import type { Command } from './command.js';
-import { planCommand } from './plan.js';
-import { dataCommand } from './data.js';
-import { tokenizerCommand } from './tokenizer.js';
-import { trainCommand } from './train.js';
-import { generateCommand } from './generate.js';
-import { chatCommand } from './chat.js';
-import { demoCommand } from './demo.js';
 
-export const COMMANDS: Command[] = [
-  demoCommand,
-  planCommand,
-  dataCommand,
-  tokenizerCommand,
-  trainCommand,
-  generateCommand,
-  chatCommand,
+/** A command as `anvil --help` lists it; `load` imports its module. */
+export interface CommandEntry {
+  name: string;
+  /** One line for `anvil --help`. */
+  summary: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: 'demo',
+    summary: 'the whole pipeline on a bundled corpus: data, tokenizer, training, samples, in minutes',
+    load: async () => (await import('./demo.js')).demoCommand,
+  },
+  {
+    name: 'plan',
+    summary: 'what a model costs: FLOPs, memory, GPUs, days, money, data, people',
+    load: async () => (await import('./plan.js')).planCommand,
+  },
+  {
+    name: 'data',
+    summary: 'prepare training text: extract, filter, deduplicate, scrub personal data; tokenize',
+    load: async () => (await import('./data.js')).dataCommand,
+  },
+  {
+    name: 'tokenizer',
+    summary: 'train, encode, decode and measure byte-level BPE tokenizers (tokenizer.json)',
+    load: async () => (await import('./tokenizer.js')).tokenizerCommand,
+  },
+  {
+    name: 'train',
+    summary: 'pretrain or continue training a gpt2/llama model on token shards; resumable, with a report card',
+    load: async () => (await import('./train.js')).trainCommand,
+  },
+  {
+    name: 'generate',
+    summary: 'continue a prompt with a model folder (KV cache, sampling, streaming)',
+    load: async () => (await import('./generate.js')).generateCommand,
+  },
+  {
+    name: 'chat',
+    summary: 'chat with a model folder in the terminal, using its chat template',
+    load: async () => (await import('./chat.js')).chatCommand,
+  },
 ];

@@ -1,14 +1,12 @@
 // `anvil data prepare | report | tokenize`: raw files to clean, deduplicated, PII-scrubbed
-// JSONL with a report; re-rendering the report; JSONL to token shards.
+// JSONL with a report; re-rendering the report; JSONL to token shards. The data pipeline
+// is imported by the subcommand that runs it, not for `anvil data --help`.
 
 import { type Command, parseFlags, printJson, table } from './command.js';
 import { Progress } from './progress.js';
 import { UsageError } from '../util/errors.js';
 import { parseCount, parseInteger, parseNumber } from '../util/units.js';
-import { loadConfig } from '../data/config.js';
-import { prepare, resolveShard } from '../data/pipeline.js';
-import { writeReport, type DataReport } from '../data/report.js';
-import { tokenizeDocs } from '../data/tokenize.js';
+import type { DataReport } from '../data/report.js';
 
 const HELP = `anvil data: prepare training text from raw files.
 
@@ -94,6 +92,8 @@ async function runPrepare(argv: string[]): Promise<number> {
   );
   if (!values.input?.length) throw new UsageError('data prepare: --input is required (see anvil data --help)');
   if (!values.out) throw new UsageError('data prepare: --out is required (see anvil data --help)');
+  const { loadConfig } = await import('../data/config.js');
+  const { prepare, resolveShard } = await import('../data/pipeline.js');
   const config = loadConfig(values.config);
   if (values.license) {
     if (!/^[A-Za-z0-9.+-]+(?: (?:AND|OR|WITH) [A-Za-z0-9.+-]+)*$/.test(values.license)) throw new UsageError(`--license ${values.license}: use an SPDX identifier such as CC-BY-4.0`);
@@ -132,6 +132,7 @@ async function runPrepare(argv: string[]): Promise<number> {
 async function runReport(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } }, 'data report', true);
   if (positionals.length !== 1) throw new UsageError('data report: give the output folder of a prepare run, e.g. anvil data report clean');
+  const { writeReport } = await import('../data/report.js');
   const r = writeReport(positionals[0]!);
   if (values.json) printJson(r);
   else process.stdout.write(summary(r) + `\nreport: ${positionals[0]}/report.html\n`);
@@ -155,6 +156,7 @@ async function runTokenize(argv: string[]): Promise<number> {
   if (!values.tokenizer) throw new UsageError('data tokenize: --tokenizer DIR is required (a folder with tokenizer.json)');
   if (!values.input?.length) throw new UsageError('data tokenize: --input is required, e.g. --input clean/docs');
   if (!values.out) throw new UsageError('data tokenize: --out TOKDIR is required');
+  const { tokenizeDocs } = await import('../data/tokenize.js');
   const bar = new Progress('tokenize', undefined, 'docs');
   const meta = await tokenizeDocs({
     tokenizer: values.tokenizer,
@@ -184,8 +186,6 @@ async function runTokenize(argv: string[]): Promise<number> {
 }
 
 export const dataCommand: Command = {
-  name: 'data',
-  summary: 'prepare training text: extract, filter, deduplicate, scrub personal data; tokenize',
   help: HELP,
   async run(argv) {
     const [sub, ...rest] = argv;

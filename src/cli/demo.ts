@@ -92,8 +92,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const demoCommand: Command = {
-  name: 'demo',
-  summary: 'the whole pipeline on a bundled corpus: data, tokenizer, training, samples, in minutes',
   help: HELP,
   run,
 };

@@ -1,10 +1,9 @@
 // The `--backend` and `--threads` flags shared by the commands that compute: parses them,
 // resolves `auto`, says once on stderr why a faster backend was passed over, and opens
-// the engine.
+// the engine. The engine itself is imported when one is opened, not for a command's --help.
 
 import { BACKENDS, resolveBackend, type BackendChoice } from '../backend/index.js';
 import type { MatmulPrecision } from '../backend/types.js';
-import { createEngine } from '../tensor/index.js';
 import type { Engine } from '../tensor/engine.js';
 import { UsageError } from '../util/errors.js';
 import { parseInteger } from '../util/units.js';
@@ -42,5 +41,6 @@ export async function openEngine(choice: BackendChoice, threads?: number, matmul
   if (choice === 'auto') {
     process.stderr.write(`anvil: backend auto -> ${name}${notes.length ? ` (${notes.join('; ')})` : ''}\n`);
   }
+  const { createEngine } = await import('../tensor/index.js');
   return createEngine({ backend: name, threads, matmul });
 }

@@ -1,8 +1,7 @@
 // `anvil generate`: sample a continuation of a prompt from a model folder, streamed to
-// stdout as it is generated, or as one JSON object with --json.
+// stdout as it is generated, or as one JSON object with --json. The model code loads
+// when it runs, not for `anvil generate --help`.
 
-import { generateText } from '../model/generate-text.js';
-import { loadModel, loadTokenizer } from '../model/load.js';
 import { UsageError } from '../util/errors.js';
 import { parseInteger, parseNumber } from '../util/units.js';
 import { parseFlags, printJson, type Command } from './command.js';
@@ -53,6 +52,8 @@ async function run(argv: string[]): Promise<number> {
   if (v.prompt === undefined) throw new UsageError('generate: --prompt is required');
   const maxTokens = v['max-tokens'] === undefined ? 128 : parseInteger(v['max-tokens'], '--max-tokens', 1);
   const sampling = samplingFlags(v);
+  const { generateText } = await import('../model/generate-text.js');
+  const { loadModel, loadTokenizer } = await import('../model/load.js');
   const tok = await loadTokenizer(v.model);
   const e = await openEngine(backendFlag(v.backend), threadsFlag(v.threads));
   try {
@@ -76,8 +77,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const generateCommand: Command = {
-  name: 'generate',
-  summary: 'continue a prompt with a model folder (KV cache, sampling, streaming)',
   help: HELP,
   run,
 };

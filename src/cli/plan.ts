@@ -1,19 +1,23 @@
 // `anvil plan`: what a model costs (FLOPs, memory per GPU, time, money, data, people),
 // or with --budget / --hours the largest compute-optimal model that fits the money.
+// The planner and its plan-file reader (with the YAML parser) load when a plan runs, not
+// for `anvil plan --help`.
 
 import { GPUS, LANGUAGES } from '../plan/catalogue.js';
-import { plan, type PlanResult } from '../plan/index.js';
-import { planInputFromValues, readPlanFile, PLAN_KEYS } from '../plan/input.js';
+import type { PlanResult } from '../plan/index.js';
 import { UsageError } from '../util/errors.js';
 import { formatCount, formatDuration } from '../util/units.js';
 import { parseFlags, printJson, table, type Command } from './command.js';
 
-const VALUE_FLAGS: string[] = [...PLAN_KEYS, 'file'];
+type FlagOptions = Record<string, { type: 'string' | 'boolean' }>;
 
-const options: Record<string, { type: 'string' | 'boolean' }> = {
-  ...Object.fromEntries(VALUE_FLAGS.map((k) => [k, { type: 'string' as const }])),
-  json: { type: 'boolean' },
-};
+/** The flags: one string flag per plan key (the plan file's keys), --file and --json. */
+function flagOptions(valueFlags: string[]): FlagOptions {
+  return {
+    ...Object.fromEntries(valueFlags.map((k) => [k, { type: 'string' as const }])),
+    json: { type: 'boolean' },
+  };
+}
 
 const help = `anvil plan: what a model costs to train, fine-tune or serve on given hardware.
 
@@ -58,12 +62,12 @@ Examples:
  * Joins "--flag -7B" into "--flag=-7B" so a negative value reaches the value checks
  * (and their message listing what is accepted) instead of being taken for a flag.
  */
-function joinNegativeValues(argv: string[]): string[] {
+function joinNegativeValues(argv: string[], valueFlags: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = argv[i + 1];
-    if (a.startsWith('--') && !a.includes('=') && VALUE_FLAGS.includes(a.slice(2)) && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+    if (a.startsWith('--') && !a.includes('=') && valueFlags.includes(a.slice(2)) && next !== undefined && /^-\d|^-\.\d/.test(next)) {
       out.push(`${a}=${next}`);
       i++;
     } else out.push(a);
@@ -135,11 +139,12 @@ function render(r: PlanResult): string {
 }
 
 export const planCommand: Command = {
-  name: 'plan',
-  summary: 'what a model costs: FLOPs, memory, GPUs, days, money, data, people',
   help,
   async run(argv) {
-    const { values, positionals } = parseFlags(joinNegativeValues(argv), options, 'plan', true);
+    const { PLAN_KEYS, planInputFromValues, readPlanFile } = await import('../plan/input.js');
+    const { plan } = await import('../plan/index.js');
+    const valueFlags: string[] = [...PLAN_KEYS, 'file'];
+    const { values, positionals } = parseFlags(joinNegativeValues(argv, valueFlags), flagOptions(valueFlags), 'plan', true);
     const { json, file, ...flags } = values as Record<string, string | boolean | undefined> & { json?: boolean; file?: string };
     if (positionals.length > 1 || (positionals.length === 1 && file)) {
       throw new UsageError(`plan: give one plan file (positional or --file), got ${[...positionals, file].filter(Boolean).join(', ')}`);

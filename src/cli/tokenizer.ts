@@ -179,7 +179,7 @@ async function stats(argv: string[]): Promise<number> {
       }
     }
   }
-  const result = tokenizerStats(tok, docs);
+  const result = await tokenizerStats(tok, docs);
   if (values.json) printJson({ vocabSize: tok.vocabSize, languages: result });
   else {
     const rows = Object.entries(result).map(([lang, s]) => [lang, String(s.docs), String(s.bytes), String(s.tokens), s.bytesPerToken.toFixed(3), s.charsPerToken.toFixed(3)]);
@@ -215,8 +215,6 @@ async function importRanks(argv: string[]): Promise<number> {
 }
 
 export const tokenizerCommand: Command = {
-  name: 'tokenizer',
-  summary: 'train, encode, decode and measure byte-level BPE tokenizers (tokenizer.json)',
   help: HELP,
   async run(argv) {
     const [sub, ...rest] = argv;

@@ -163,8 +163,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const trainCommand: Command = {
-  name: 'train',
-  summary: 'pretrain or continue training a gpt2/llama model on token shards; resumable, with a report card',
   help: HELP,
   run,
 };

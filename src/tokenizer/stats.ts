@@ -1,7 +1,6 @@
 // Tokenizer statistics on a sample: bytes per token and characters per token, overall
 // and per language (identified per document with eld; "und" when unsure).
 
-import { eld } from 'eld/small';
 import type { Tokenizer } from './tokenizer.js';
 
 /** Totals for one language. */
@@ -24,14 +23,22 @@ export function countChars(text: string): number {
   return n;
 }
 
-/** The language of a document: eld's ISO 639-1 code when reliable, else "und". */
-export function detectLanguage(text: string): string {
-  const r = eld.detect(text.slice(0, 2000));
-  return r.language && r.isReliable() ? r.language : 'und';
+/**
+ * The language detector of these statistics: eld's ISO 639-1 code when reliable, else
+ * "und". eld is imported here, on first use, not with this module: its n-gram tables take
+ * about a second and 150 MB to load, which every `anvil` command would otherwise pay.
+ */
+export async function loadLanguageDetector(): Promise<(text: string) => string> {
+  const { eld } = await import('eld/small');
+  return (text) => {
+    const r = eld.detect(text.slice(0, 2000));
+    return r.language && r.isReliable() ? r.language : 'und';
+  };
 }
 
-/** Statistics of tokenizing docs, overall ("all") and per language. */
-export function tokenizerStats(tok: Tokenizer, docs: Iterable<string>, language: (text: string) => string = detectLanguage): Record<string, LanguageStats> {
+/** Statistics of tokenizing docs, overall ("all") and per language (eld's unless `language` is given). */
+export async function tokenizerStats(tok: Tokenizer, docs: Iterable<string>, language?: (text: string) => string): Promise<Record<string, LanguageStats>> {
+  const languageOf = language ?? (await loadLanguageDetector());
   const acc = new Map<string, { docs: number; bytes: number; chars: number; tokens: number }>();
   const add = (lang: string, bytes: number, chars: number, tokens: number) => {
     const a = acc.get(lang) ?? { docs: 0, bytes: 0, chars: 0, tokens: 0 };
@@ -47,7 +54,7 @@ export function tokenizerStats(tok: Tokenizer, docs: Iterable<string>, language:
     const bytes = Buffer.byteLength(text, 'utf8');
     const chars = countChars(text);
     add('all', bytes, chars, tokens);
-    add(language(text), bytes, chars, tokens);
+    add(languageOf(text), bytes, chars, tokens);
   }
   const out: Record<string, LanguageStats> = {};
   for (const [lang, a] of [...acc].sort((x, y) => (x[0] === 'all' ? -1 : y[0] === 'all' ? 1 : y[1].bytes - x[1].bytes))) {
