@@ -18,8 +18,8 @@ export function duplicateSegments(text: string, paragraphs: boolean): [number, n
   // repeat, nor be repeated, so only the others are hashed (most lines differ in length).
   let pieces = 0;
   for (let s = 0; s <= len; ) {
-    let e = text.indexOf('\n', s);
-    if (paragraphs) while (e >= 0 && text.charCodeAt(e + 1) !== 10) e = text.indexOf('\n', e + 1);
+    // A run of two or more newlines starts at the first "\n\n" from s (s follows a run).
+    let e = text.indexOf(paragraphs ? '\n\n' : '\n', s);
     if (e < 0) e = len;
     let a = s;
     let b = e;
@@ -141,23 +141,38 @@ const segs = new RangeSet();
 // Hashing: one pass over the characters of the words, concatenated (C below), keeps
 // polynomial prefix hashes mod 2^32, so the hash of any run of characters is
 // H[e] - H[s] * B^(e - s): a concatenated n-gram costs two loads and a multiply whatever n
-// is. Concatenated n-grams use that one lane and are compared character by character when
-// their hashes meet, so duplicates are exact. Word sequences (the " ".join identity, as
-// words hold no whitespace) are a second polynomial over per-word hashes in two independent
-// 32-bit lanes: 64-bit keys.
+// is, and so does a word. Word sequences (the " ".join identity, as words hold no
+// whitespace) are a second polynomial over the word hashes. Keys are 32 bits, so distinct
+// n-grams can share one; every result is made exact where it counts: concatenated n-grams
+// are compared character by character when their keys meet, the top n-gram's occurrences
+// word by word (with a string count when they differ), and the bounds only ever grow when
+// keys meet.
+//
+// Most documents trip no rule, so most of the work is bounds that show it, each one pass
+// with no branch on the data: sums of n-gram lengths by bucket of key (top n-grams), and
+// Bloom filters of the windows at word starts and ends (duplicated n-grams).
 
-// Odd bases of the polynomials: characters (lanes 1 and 2), words (lanes 1 and 2).
-// Different bases make the lanes independent hashes of the same elements.
+// Odd bases of the polynomials: characters, words.
 const B1 = 0x2f0b3a49;
-const B2 = 0x5bd1e995;
-const BW1 = 0x01000193;
-const BW2 = 0x7feb352d;
+const BW = 0x01000193;
 
-// Per-character element of both character lanes: non-linear in the code unit, so that
-// the lanes do not reduce to a linear form in the character codes.
+// Per-character element of the character polynomial: non-linear in the code unit, so that
+// texts of a few nearby code units do not hash alike.
 function mix(c: number): number {
   const e = Math.imul(c ^ 0x2c1b3c6d, 0x297a2d39);
   return e ^ (e >>> 15);
+}
+
+/** One code unit into the character polynomial. */
+function step(h: number, c: number): number {
+  return (Math.imul(h, B1) + mix(c)) | 0;
+}
+
+/** The 32-bit key of a run of characters, as n-gram keys are made (exported for tests that make keys meet). */
+export function charsKey(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = step(h, s.charCodeAt(i));
+  return h;
 }
 
 /** b^n mod 2^32 (int32 bits). */
@@ -177,129 +192,116 @@ function ensurePow(n: number): void {
   pow1 = p;
 }
 
-/**
- * An open-addressing table reused across documents, one Int32Array of 4-int slots
- * [key1, key2, count, first position] (one cache line holds four), cleared through the
- * list of slots filled since the last reset.
- */
-class SlotTable {
-  t = new Int32Array(4 * 1024);
-  private shift = 22;
-  private mask = 1023;
-  private touched = new Int32Array(1024);
-  private nTouched = 0;
+/** 1 for the code units words are made of (not whitespace), 0 for whitespace. */
+const WORD_UNIT = new Uint8Array(0x10000).map((_, c) => (isSpace(c) ? 0 : 1));
 
-  /** Empties the table, sized for at most n keys (load factor at most 1/2). */
+/** log2 of the slots (a power of two, at least 256) for at most n keys at load factor 1/2. */
+function slotBits(n: number): number {
+  let bits = 8;
+  while (1 << bits < n * 2) bits++;
+  return bits;
+}
+
+/** A first slot for a key: Fibonacci hashing to the top bits. */
+function slotOf(k: number, shift: number): number {
+  return Math.imul(k, 0x9e3779b1) >>> shift;
+}
+
+/**
+ * Counts of 32-bit keys, reused across documents: one Int32Array of 4-int slots
+ * [key, count, first position, unused] (count 0: empty), open addressing.
+ */
+class CountTable {
+  t = new Int32Array(4 * 256);
+  private shift = 24;
+  private mask = 255;
+
+  /** Empties the table, sized for at most n keys. */
   reset(n: number): void {
-    const t = this.t;
-    for (let k = 0; k < this.nTouched; k++) t[this.touched[k]! + 2] = 0;
-    this.nTouched = 0;
-    let cap = 256;
-    let bits = 8;
-    while (cap < n * 2) {
-      cap *= 2;
-      bits++;
-    }
-    if (4 * cap > t.length) this.t = new Int32Array(4 * cap);
-    if (this.touched.length < n) this.touched = new Int32Array(Math.max(n, 2 * this.touched.length));
-    this.shift = 32 - bits;
+    const bits = slotBits(n);
+    const cap = 1 << bits;
+    const shift = 32 - bits;
+    if (4 * cap > this.t.length) this.t = new Int32Array(4 * cap);
+    else this.t.fill(0, 0, 4 * cap);
+    this.shift = shift;
     this.mask = cap - 1;
   }
 
-  /** Counts key (k1, k2) seen at position i; returns its slot (count at +2, first position at +3). */
-  count(k1: number, k2: number, i: number): number {
+  /** Counts key k seen at position i; returns its slot (count at +1, first position at +2). */
+  add(k: number, i: number): number {
     const t = this.t;
-    let s = Math.imul(k1 ^ Math.imul(k2, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
-    for (;;) {
+    for (let s = slotOf(k, this.shift); ; s = (s + 1) & this.mask) {
       const o = s << 2;
-      const c = t[o + 2]!;
+      const c = t[o + 1]!;
       if (c === 0) {
-        t[o] = k1;
-        t[o + 1] = k2;
-        t[o + 2] = 1;
-        t[o + 3] = i;
-        this.touched[this.nTouched++] = o;
+        t[o] = k;
+        t[o + 1] = 1;
+        t[o + 2] = i;
         return o;
       }
-      if (t[o] === k1 && t[o + 1] === k2) {
-        t[o + 2] = c + 1;
+      if (t[o] === k) {
+        t[o + 1] = c + 1;
         return o;
       }
-      s = (s + 1) & this.mask;
-    }
-  }
-
-  /**
-   * True when the concatenation of n words at i (hash k, length d) was added before (equal
-   * hash and length, then equal characters); otherwise adds it.
-   */
-  seenConcat(k: number, d: number, i: number, n: number, text: string, spans: WordSpans): boolean {
-    const t = this.t;
-    let s = Math.imul(k, 0x9e3779b1) >>> this.shift;
-    for (;;) {
-      const o = s << 2;
-      if (t[o + 2] === 0) {
-        t[o] = k;
-        t[o + 1] = d;
-        t[o + 2] = 1;
-        t[o + 3] = i;
-        this.touched[this.nTouched++] = o;
-        return false;
-      }
-      if (t[o] === k && t[o + 1] === d && sameConcat(text, spans, t[o + 3]!, i, d)) return true;
-      s = (s + 1) & this.mask;
-    }
-  }
-
-  /** True when key k was added before; otherwise adds it. */
-  seen(k: number): boolean {
-    const t = this.t;
-    let s = Math.imul(k, 0x9e3779b1) >>> this.shift;
-    for (;;) {
-      const o = s << 2;
-      if (t[o + 2] === 0) {
-        t[o] = k;
-        t[o + 2] = 1;
-        this.touched[this.nTouched++] = o;
-        return false;
-      }
-      if (t[o] === k) return true;
-      s = (s + 1) & this.mask;
     }
   }
 }
 
-/** True when the d characters of the words from a equal those of the words from b (spaces left out). */
-function sameConcat(text: string, spans: WordSpans, a: number, b: number, d: number): boolean {
-  const { start, end } = spans;
-  let pa = start[a]!;
-  let pb = start[b]!;
-  for (let k = 0; k < d; k++) {
-    if (text.charCodeAt(pa) !== text.charCodeAt(pb)) return false;
-    if (++pa === end[a]) pa = start[++a]!;
-    if (++pb === end[b]) pb = start[++b]!;
+/**
+ * "Seen before?" over 32-bit keys with no probing and no branch: a Bloom filter of two
+ * bits a key and at least 64 bits a key, reused across documents. A false "seen" (bits
+ * set by other keys; rare) only loosens a bound.
+ */
+class SeenBits {
+  private bits = new Int32Array(256);
+  private shift = 19;
+
+  /** Empties the filter, sized for at most n keys. */
+  reset(n: number): void {
+    let size = 8192;
+    let lg = 13;
+    while (size < 64 * n) {
+      size *= 2;
+      lg++;
+    }
+    if (size >>> 5 > this.bits.length) this.bits = new Int32Array(size >>> 5);
+    else this.bits.fill(0, 0, size >>> 5);
+    this.shift = 32 - lg;
   }
-  return true;
+
+  /** 1 when k's bits were both set (k was probably added before), else 0; adds k. */
+  seen(k: number): number {
+    const bits = this.bits;
+    // Two positions from one product: its top bits, and the bits below them.
+    const x = Math.imul(k, 0x9e3779b1);
+    const a = x >>> this.shift;
+    const b = (x << (32 - this.shift)) >>> this.shift;
+    const hit = (bits[a >>> 5]! >>> (a & 31)) & (bits[b >>> 5]! >>> (b & 31)) & 1;
+    bits[a >>> 5] |= 1 << (a & 31);
+    bits[b >>> 5] |= 1 << (b & 31);
+    return hit;
+  }
 }
 
 /**
  * The n-gram measures of one document's words: load() hashes every character once; then
- * top(n), dup(n), repeatStarts(n) and repeatEnds() each cost one pass over the words.
+ * topBound(n), top(n), dup(n), repeatStarts(n) and repeatEnds() each cost one pass over
+ * the words.
  * Shapes: W = words, L = characters of the words, R = positions repeatStarts() found;
  * scratch arrays are reused and valid up to W + 1, L + 1 or R.
  */
 class NgramIndex {
   /** (W + 1) offset in C of word i (pos[W] = L). */
   pos = new Int32Array(1025);
-  /** (L + 1) lane-1 hash of C[0, k). */
+  /** (L + 1) hash of C[0, k). */
   hch = new Int32Array(8193);
-  /** (W + 1) hch at word boundaries: hch[pos[i]]. */
-  hb = new Int32Array(1025);
-  /** (W + 1) word-sequence prefix hashes of words [0, i), lanes 1 and 2. */
-  g1 = new Int32Array(1025);
-  g2 = new Int32Array(1025);
+  /** (W + 1) word-sequence prefix hashes of words [0, i), once `sequenced`. */
+  g = new Int32Array(1025);
+  private sequenced = false;
+  /** (S) sums of joined lengths per bucket of n-gram keys, for topBound(); 0 between calls. */
+  private sums = new Int32Array(1024);
   /** (R) word positions found by repeatStarts(), ascending. */
-  starts = new Int32Array(256);
+  starts = new Int32Array(1024);
   nStarts = 0;
   /** (W) 1 for words whose last M characters of C repeat (repeatEnds()). */
   endFlags = new Uint8Array(1024);
@@ -311,51 +313,95 @@ class NgramIndex {
   private m = 0;
   private text = '';
   private spans: WordSpans = { count: 0, start: new Int32Array(0), end: new Int32Array(0) };
-  private readonly table = new SlotTable();
+  private readonly counts = new CountTable();
+  private readonly keys = new SeenBits();
+  private readonly concat = new ConcatSet();
 
   /** Takes a document's words (valid until the next load) and hashes their characters. */
   load(text: string, spans: WordSpans): void {
     const nw = spans.count;
-    const { start, end } = spans;
+    this.text = text;
+    this.spans = spans;
+    this.words = nw;
     if (this.pos.length < nw + 1) {
       const cap = Math.max(nw + 1, 2 * this.pos.length);
       this.pos = new Int32Array(cap);
-      this.hb = new Int32Array(cap);
-      this.g1 = new Int32Array(cap);
-      this.g2 = new Int32Array(cap);
+      this.g = new Int32Array(cap);
     }
     if (this.hch.length < text.length + 1) this.hch = new Int32Array(Math.max(text.length + 1, 2 * this.hch.length));
     ensurePow(text.length + 1);
-    const { pos, hch, hb, g1, g2 } = this;
-    const p1 = pow1;
+    // Words are disjoint runs of non-whitespace in order (words.ts): C is the text without
+    // its whitespace exactly when their lengths add up to its length. Else (words that leave
+    // out some non-whitespace) C is hashed word by word, and the word sequence again.
+    const units = this.hashUnits(text);
+    this.chars = this.measureWords(spans);
+    if (this.chars !== units) this.hashWords(text, spans);
+    this.sequenced = false;
+  }
+
+  /** Hashes the text without its whitespace into hch, in one pass with no branch; returns its length. */
+  private hashUnits(text: string): number {
+    const hch = this.hch;
+    const unit = WORD_UNIT;
     let h = 0;
     let k = 0;
+    for (let j = 0; j < text.length; j++) {
+      const c = text.charCodeAt(j);
+      const f = unit[c]!;
+      // step(h, c) for a word unit (f = 1); whitespace (f = 0) multiplies h by 1 and adds 0,
+      // and leaves k: the store then rewrites hch[k] with the same value.
+      h = (Math.imul(h, (B1 - 1) * f + 1) + (mix(c) & -f)) | 0;
+      k += f;
+      hch[k] = h;
+    }
+    return k;
+  }
+
+  /** Fills pos from the word lengths; returns L, the length of C. */
+  private measureWords(spans: WordSpans): number {
+    const { pos } = this;
+    const { start, end } = spans;
+    let s = 0;
+    for (let i = 0; i < spans.count; i++) {
+      pos[i] = s;
+      s += end[i]! - start[i]!;
+    }
+    pos[spans.count] = s;
+    return s;
+  }
+
+  /** Fills g (once a document) from the word hashes, runs of C: their sequence is a polynomial of its own. */
+  private sequence(): void {
+    if (this.sequenced) return;
+    const { pos, g, hch } = this;
+    const p1 = pow1;
     let a = 0;
-    let b = 0;
-    for (let i = 0; i < nw; i++) {
-      const s = start[i]!;
-      const e = end[i]!;
-      const h0 = h;
-      let w2 = 0;
-      for (let j = s; j < e; j++) {
-        const c = mix(text.charCodeAt(j));
-        h = (Math.imul(h, B1) + c) | 0;
-        w2 = (Math.imul(w2, B2) + c) | 0;
+    for (let i = 0; i < this.words; i++) {
+      const s = pos[i]!;
+      const e = pos[i + 1]!;
+      a = (Math.imul(a, BW) + hch[e]! - Math.imul(hch[s]!, p1[e - s]!)) | 0;
+      g[i + 1] = a;
+    }
+    this.sequenced = true;
+  }
+
+  /** Hashes C word by word (any words, e.g. ones that leave out non-whitespace). */
+  private hashWords(text: string, spans: WordSpans): void {
+    const hch = this.hch;
+    const { start, end } = spans;
+    let h = 0;
+    let k = 0;
+    for (let i = 0; i < spans.count; i++) {
+      for (let j = start[i]!; j < end[i]!; j++) {
+        h = step(h, text.charCodeAt(j));
         hch[++k] = h;
       }
-      // The word alone, in lane 1: its run of C.
-      const w1 = (h - Math.imul(h0, p1[e - s]!)) | 0;
-      a = (Math.imul(a, BW1) + w1) | 0;
-      b = (Math.imul(b, BW2) + w2) | 0;
-      pos[i + 1] = k;
-      hb[i + 1] = h;
-      g1[i + 1] = a;
-      g2[i + 1] = b;
     }
-    this.words = nw;
-    this.chars = k;
-    this.text = text;
-    this.spans = spans;
+  }
+
+  /** Key of the word sequence [i, i + n), given mn = BW^n. */
+  private keyAt(i: number, n: number, mn: number): number {
+    return (this.g[i + n]! - Math.imul(this.g[i]!, mn)) | 0;
   }
 
   /**
@@ -366,23 +412,97 @@ class NgramIndex {
     const nw = this.words;
     this.topAt = 0;
     if (nw < n) return 0;
-    const { g1, g2, table } = this;
-    const m1 = powOf(BW1, n);
-    const m2 = powOf(BW2, n);
-    table.reset(nw - n + 1);
-    const t = table.t;
+    this.sequence();
+    const { counts } = this;
+    const mn = powOf(BW, n);
+    counts.reset(nw - n + 1);
+    const t = counts.t;
     let best = 0;
     let bestAt = 0;
     for (let i = 0; i + n <= nw; i++) {
-      const o = table.count((g1[i + n]! - Math.imul(g1[i]!, m1)) | 0, (g2[i + n]! - Math.imul(g2[i]!, m2)) | 0, i);
-      const c = t[o + 2]!;
-      if (c >= best && (c > best || t[o + 3]! < bestAt)) {
+      const o = counts.add(this.keyAt(i, n, mn), i);
+      const c = t[o + 1]!;
+      if (c > best || (c === best && t[o + 2]! < bestAt)) {
         best = c;
-        bestAt = t[o + 3]!;
+        bestAt = t[o + 2]!;
       }
     }
+    // Only a key seen twice can hold two n-grams: the winner's count is exact, and so the
+    // winner is, when every position with its key holds its words.
+    if (best > 1 && !this.sameAtKey(bestAt, n, mn)) return this.topByStrings(n);
     this.topAt = bestAt;
     return best;
+  }
+
+  /** True when every n-gram after position a with a's key has a's words. */
+  private sameAtKey(a: number, n: number, mn: number): boolean {
+    const k = this.keyAt(a, n, mn);
+    for (let i = a + 1; i + n <= this.words; i++) if (this.keyAt(i, n, mn) === k && !this.sameWords(a, i, n)) return false;
+    return true;
+  }
+
+  /** True when the n words from a equal the n words from b. */
+  private sameWords(a: number, b: number, n: number): boolean {
+    const { text } = this;
+    const { start, end } = this.spans;
+    for (let w = 0; w < n; w++) {
+      const sa = start[a + w]!;
+      const sb = start[b + w]!;
+      const d = end[a + w]! - sa;
+      if (end[b + w]! - sb !== d) return false;
+      for (let k = 0; k < d; k++) if (text.charCodeAt(sa + k) !== text.charCodeAt(sb + k)) return false;
+    }
+    return true;
+  }
+
+  /** top(n) by strings, for when n-gram keys met (rare): a count per " ".join. */
+  private topByStrings(n: number): number {
+    const { text } = this;
+    const { start, end } = this.spans;
+    const seen = new Map<string, [count: number, first: number]>();
+    let best = 0;
+    for (let i = 0; i + n <= this.words; i++) {
+      const words: string[] = [];
+      for (let w = i; w < i + n; w++) words.push(text.slice(start[w]!, end[w]!));
+      const key = words.join(' ');
+      const e = seen.get(key) ?? [0, i];
+      seen.set(key, e);
+      e[0]++;
+      if (e[0] > best || (e[0] === best && e[1] < this.topAt)) {
+        best = e[0];
+        this.topAt = e[1];
+      }
+    }
+    return best;
+  }
+
+  /**
+   * An upper bound on count * joined length of the top n-gram, in one pass with no table
+   * probes: the joined lengths of the n-grams summed by bucket of the key of their
+   * characters, "".join (about four buckets an n-gram). Equal n-grams share a key, so no
+   * bucket holds less than any of its n-grams' count * length.
+   */
+  topBound(n: number): number {
+    const nw = this.words;
+    if (nw < n) return 0;
+    const { pos } = this;
+    const bits = slotBits(2 * (nw - n + 1));
+    const cap = 1 << bits;
+    const shift = 32 - bits;
+    if (this.sums.length < cap) this.sums = new Int32Array(cap);
+    const { sums, hch } = this;
+    const p1 = pow1;
+    let m = 0;
+    for (let i = 0; i + n <= nw; i++) {
+      const s = pos[i]!;
+      const d = pos[i + n]! - s;
+      const b = slotOf((hch[s + d]! - Math.imul(hch[s]!, p1[d]!)) | 0, shift);
+      const v = sums[b]! + d + n - 1;
+      sums[b] = v;
+      m = Math.max(m, v);
+    }
+    sums.fill(0, 0, cap);
+    return m;
   }
 
   /** Characters of " ".join(words[i, i + n)). */
@@ -390,26 +510,18 @@ class NgramIndex {
     return this.pos[i + n]! - this.pos[i]! + n - 1;
   }
 
-  /** The longest " ".join of n words (0 when there are fewer than n words). */
-  maxJoinedLength(n: number): number {
-    const pos = this.pos;
-    let m = -1;
-    for (let i = 0; i + n <= this.words; i++) m = Math.max(m, pos[i + n]! - pos[i]!);
-    return m < 0 ? 0 : m + n - 1;
-  }
-
   /** datatrove's find_all_duplicate(words, n): characters of repeated "".join n-grams. */
   dup(n: number): number {
     const nw = this.words;
     if (nw < n) return 0;
-    const { pos, hb, table, text, spans } = this;
+    const { pos, hch, concat, text, spans } = this;
     const p1 = pow1;
-    table.reset(nw - n + 1);
+    concat.reset(nw - n + 1);
     let repeated = 0;
     let i = 0;
     while (i + n <= nw) {
       const d = pos[i + n]! - pos[i]!;
-      if (table.seenConcat((hb[i + n]! - Math.imul(hb[i]!, p1[d]!)) | 0, d, i, n, text, spans)) {
+      if (concat.seen((hch[pos[i + n]!]! - Math.imul(hch[pos[i]!]!, p1[d]!)) | 0, d, i, text, spans)) {
         repeated += d;
         i += n;
       } else i++;
@@ -419,7 +531,7 @@ class NgramIndex {
 
   /**
    * Collects in `starts` every word position whose M characters of C (M: the shortest
-   * "".join of n words) equal those from an earlier word start (or share their hash). A
+   * "".join of n words) equal those from an earlier word start (or share their key). A
    * repeat that find_all_duplicate counts at m >= n words starts at such a position: its
    * characters equal those of an earlier n-gram, and M is no longer than either.
    */
@@ -428,25 +540,24 @@ class NgramIndex {
     this.nStarts = 0;
     this.m = 0;
     if (nw < n) return;
-    const { pos, hch, table } = this;
-    let m = Infinity;
+    const { pos, hch, keys } = this;
+    let m = this.chars; // an int from the start, so that the loop stays in integers
     for (let i = 0; i + n <= nw; i++) m = Math.min(m, pos[i + n]! - pos[i]!);
     this.m = m;
     const pm = pow1[m]!;
     const last = this.chars - m;
-    table.reset(nw);
+    keys.reset(nw);
+    if (this.starts.length < nw) this.starts = new Int32Array(Math.max(nw, 2 * this.starts.length));
+    const starts = this.starts;
+    let r = 0;
     for (let i = 0; i < nw; i++) {
       const s = pos[i]!;
       if (s > last) break; // no n-gram from here is M characters long
-      if (table.seen((hch[s + m]! - Math.imul(hch[s]!, pm)) | 0)) {
-        if (this.nStarts === this.starts.length) {
-          const a = new Int32Array(2 * this.starts.length);
-          a.set(this.starts);
-          this.starts = a;
-        }
-        this.starts[this.nStarts++] = i;
-      }
+      // Written always, kept when seen: no branch on the (unpredictable) answer.
+      starts[r] = i;
+      r += keys.seen((hch[s + m]! - Math.imul(hch[s]!, pm)) | 0);
     }
+    this.nStarts = r;
   }
 
   /**
@@ -457,17 +568,17 @@ class NgramIndex {
    */
   repeatEnds(): void {
     const nw = this.words;
-    const { pos, hch, table } = this;
+    const { pos, hch, keys } = this;
     if (this.endFlags.length < nw) this.endFlags = new Uint8Array(Math.max(nw, 2 * this.endFlags.length));
     const flags = this.endFlags;
     flags.fill(0, 0, nw);
     const m = this.m;
     if (m === 0) return;
     const pm = pow1[m]!;
-    table.reset(nw);
+    keys.reset(nw);
     for (let i = 0; i < nw; i++) {
       const e = pos[i + 1]!;
-      if (e >= m && table.seen((hch[e]! - Math.imul(hch[e - m]!, pm)) | 0)) flags[i] = 1;
+      if (e >= m) flags[i] = keys.seen((hch[e]! - Math.imul(hch[e - m]!, pm)) | 0);
     }
   }
 
@@ -495,7 +606,77 @@ class NgramIndex {
   }
 }
 
+/**
+ * A set of concatenated n-grams (runs of C from word starts), reused across documents: 4-int
+ * slots [key, length, first word, 1 when used], equal keys and lengths confirmed character
+ * by character.
+ */
+class ConcatSet {
+  private t = new Int32Array(4 * 256);
+  private shift = 24;
+  private mask = 255;
+
+  /** Empties the set, sized for at most n n-grams. */
+  reset(n: number): void {
+    const bits = slotBits(n);
+    const cap = 1 << bits;
+    const shift = 32 - bits;
+    if (4 * cap > this.t.length) this.t = new Int32Array(4 * cap);
+    else this.t.fill(0, 0, 4 * cap);
+    this.shift = shift;
+    this.mask = cap - 1;
+  }
+
+  /** True when the d characters of C from word i (key k) were added before; otherwise adds them. */
+  seen(k: number, d: number, i: number, text: string, spans: WordSpans): boolean {
+    const t = this.t;
+    for (let s = slotOf(k, this.shift); ; s = (s + 1) & this.mask) {
+      const o = s << 2;
+      if (t[o + 3] === 0) {
+        t[o] = k;
+        t[o + 1] = d;
+        t[o + 2] = i;
+        t[o + 3] = 1;
+        return false;
+      }
+      if (t[o] === k && t[o + 1] === d && sameConcat(text, spans, t[o + 2]!, i, d)) return true;
+    }
+  }
+}
+
+/** True when the d characters of the words from a equal those of the words from b (spaces left out). */
+function sameConcat(text: string, spans: WordSpans, a: number, b: number, d: number): boolean {
+  const { start, end } = spans;
+  let pa = start[a]!;
+  let pb = start[b]!;
+  for (let k = 0; k < d; k++) {
+    if (text.charCodeAt(pa) !== text.charCodeAt(pb)) return false;
+    if (++pa === end[a]) pa = start[++a]!;
+    if (++pb === end[b]) pb = start[++b]!;
+  }
+  return true;
+}
+
 const index = new NgramIndex();
+
+/** The smallest n of a list of [n, max] rules. */
+function smallestN(list: [number, number][]): number {
+  let k = Infinity;
+  for (const [n] of list) k = Math.min(k, n);
+  return k;
+}
+
+/**
+ * An upper bound on count * joined length of the top n-gram from s = topBound(k), k <= n.
+ * The n-gram is covered by p = ceil(n / k) of its k-grams (its first k words, the next k,
+ * ..., its last k), so its joined length is at most theirs plus p - 1 spaces. Each k-gram
+ * is seen at least as often as the n-gram (count c), so c times its length is at most s;
+ * and its length is at least 2k - 1, so c is at most s / (2k - 1).
+ */
+export function coverBound(n: number, k: number, s: number): number {
+  const p = Math.ceil(n / k);
+  return p * s + (p - 1) * Math.floor(s / (2 * k - 1));
+}
 
 /** True when the n-gram lengths never decrease along a list (what the early exits need). */
 function ascends(list: [number, number][]): boolean {
@@ -537,23 +718,16 @@ export class GopherRepetition implements Stage {
     const spans = wordSpansOf(doc);
     const nw = spans.count;
     index.load(text, spans);
-    // A pass is skipped where a bound shows its rule cannot fire. Top: an n-gram is seen at
-    // most as often as its first n' < n words, so at most `best` (the top count at n') times.
-    // At best === 1 every n-gram is distinct, and so is every longer one: the top one is then
-    // the first, seen once.
-    const topUp = ascends(p.topNgrams);
-    let best = Infinity;
-    for (let r = 0; r < p.topNgrams.length; r++) {
-      const [n, max] = p.topNgrams[r]!;
-      if (nw < n) continue;
-      if (!topUp) best = Infinity;
-      if (best === 1) {
-        if (index.joinedLength(0, n) / total > max) return `top_${n}_gram`;
-        continue;
-      }
-      if (best !== Infinity && !((best * index.maxJoinedLength(n)) / total > max)) continue;
-      best = index.top(n);
-      if ((best * index.joinedLength(index.topAt, n)) / total > max) return `top_${n}_gram`;
+    // A pass is skipped where a bound shows its rule cannot fire. Top: the sums of one pass
+    // at the smallest n bound every rule (coverBound); a rule gets a pass of sums of its own
+    // where that bound allows it to fire, and an exact count where its own bound does.
+    const k = smallestN(p.topNgrams);
+    const sk = p.topNgrams.length > 0 ? index.topBound(k) : 0;
+    for (const [n, max] of p.topNgrams) {
+      if (nw < n || !(coverBound(n, k, sk) / total > max)) continue;
+      if (n !== k && !(index.topBound(n) / total > max)) continue;
+      const count = index.top(n);
+      if ((count * index.joinedLength(index.topAt, n)) / total > max) return `top_${n}_gram`;
     }
     // Duplicates: concatenated n-grams can repeat at m words and not at fewer (words "a b"
     // and "ab"), so a pass says nothing of longer ones; repeatStarts() and, where needed,
