@@ -60,10 +60,7 @@ test('anvil --help loads no command module and no dependency', () => {
 });
 
 for (const c of COMMANDS) {
-  // demo's help shows DEMO_DEFAULTS, which live in train/demo.ts beside the whole pipeline
-  // that module imports; it is the one help that loads a stack until they move.
-  const skip = c.name === 'demo' ? 'its defaults live in src/train/demo.ts, which imports every stack' : false;
-  test(`anvil ${c.name} --help loads none of the heavy stacks`, { skip }, () => {
+  test(`anvil ${c.name} --help loads none of the heavy stacks`, () => {
     const { code, modules } = modulesLoadedBy([c.name, '--help']);
     assert.equal(code, 0);
     assert.ok(modules.some((m) => m.endsWith(`/src/cli/${c.name}.js`)), `${c.name}'s own module loads`);

@@ -2,7 +2,7 @@
 // data, train a tokenizer, tokenize, train a small llama-family model, show samples
 // before and after, report bits per byte and where every artifact is.
 
-import { DEMO_DEFAULTS, runDemo } from '../train/demo.js';
+import { DEMO_DEFAULTS } from '../train/defaults.js';
 import { formatCount, formatDuration, parseInteger, parseNumber } from '../util/units.js';
 import { parseFlags, printJson, type Command } from './command.js';
 import { BACKEND_HELP, backendFlag, openEngine, threadsFlag } from './engine.js';
@@ -52,6 +52,7 @@ async function run(argv: string[]): Promise<number> {
   let start = 0;
   try {
     let stage = 0;
+    const { runDemo } = await import('../train/demo.js');
     const r = await runDemo(e, o, {
       onStage: (name, detail) => process.stderr.write(`[${++stage}] ${name}${detail ? `: ${detail}` : ''}\n`),
       onSamples: (when, samples) => {

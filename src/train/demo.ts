@@ -15,6 +15,7 @@ import { generateText } from '../model/generate-text.js';
 import { Transformer } from '../model/transformer.js';
 import { BROWN_LICENSE, brownDocuments } from './corpus.js';
 import { modelConfigFor, train, TRAIN_DEFAULTS, type TrainHooks, type TrainResult } from './trainer.js';
+import { DEMO_DEFAULTS as DEMO_DEFAULTS_ } from './defaults.js';
 
 /** Settings of the demo; defaults fit a few minutes on two cores. */
 export interface DemoOptions {
@@ -28,7 +29,7 @@ export interface DemoOptions {
   seed: number;
 }
 
-export const DEMO_DEFAULTS: Omit<DemoOptions, 'out'> = { seconds: 180, docs: 500, vocabSize: 4096, seed: 1337 };
+export const DEMO_DEFAULTS: Omit<DemoOptions, 'out'> = DEMO_DEFAULTS_;
 
 /** The demo model: llama family, 4 layers, width 128 (2 kv heads), context 128. */
 const MODEL = { family: 'llama' as const, depth: 4, overrides: { width: 128, heads: 4, kvHeads: 2, context: 128 } };

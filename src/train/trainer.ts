@@ -22,6 +22,7 @@ import { MetricsWriter, readMetrics, type MetricsLine } from './metrics.js';
 import { lossCurveSvg, reportMarkdown } from './report.js';
 import { runCosts } from './cost.js';
 import { learningRate, type Schedule } from './schedule.js';
+import { TRAIN_DEFAULTS } from './defaults.js';
 
 /** Everything `anvil train` can set. */
 export interface TrainOptions {
@@ -53,12 +54,8 @@ export interface TrainOptions {
   resume: boolean;
 }
 
-/** Defaults for the optional settings (nanoGPT-like). */
-export const TRAIN_DEFAULTS = {
-  family: 'llama' as Family, depth: 4, batch: 8, gradAccum: 1, steps: 1000, lr: 1e-3, minLr: 1e-4, warmup: 100,
-  decay: 'cosine' as const, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, clip: 1.0, evalEvery: 100, evalWindows: 64,
-  saveEvery: 500, keep: 2, seed: 1337, windows: 'random' as const,
-};
+/** Defaults for the optional settings (nanoGPT-like; in defaults.ts, which the CLI's help reads). */
+export { TRAIN_DEFAULTS };
 
 /** One evaluation result. */
 export interface EvalResult {
