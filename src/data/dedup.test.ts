@@ -9,7 +9,14 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { dedupUnits, DEDUP_BUDGET_ROWS, type DedupOptions, type DedupResult } from './dedup.js';
+import { dedupUnits, removalsOf, DEDUP_BUDGET_ROWS, type DedupOptions, type DedupResult, type Removal } from './dedup.js';
+
+/** A result with its removal rows read back as tuples (what the comparisons below read). */
+type TupleResult = Omit<DedupResult, 'removed'> & { removed: Record<string, Removal[]> };
+
+function asTuples(r: DedupResult): TupleResult {
+  return { ...r, removed: Object.fromEntries(Object.entries(r.removed).map(([u, rows]) => [u, removalsOf(rows)])) };
+}
 import { bitsAt } from './dedup-groups.js';
 import { layout } from './layout.js';
 import { U32Writer } from './write.js';
@@ -35,7 +42,7 @@ function writeSignatures(out: string, units: Row[][]): void {
 }
 
 /** The definition, with none of the implementation's machinery: maps of values, a plain union-find. */
-function definition(units: Row[][], opts: { exact: boolean; near: boolean }): Pick<DedupResult, 'removed' | 'exact' | 'near' | 'clusters'> {
+function definition(units: Row[][], opts: { exact: boolean; near: boolean }): Pick<TupleResult, 'removed' | 'exact' | 'near' | 'clusters'> {
   const docs = units.flatMap((rows, u) => rows.map((r) => ({ u, r })));
   const id = (v: Value) => `${v[0]}:${v[1]}`;
   const exactOf = new Map<number, number>(); // doc index -> first doc index with its hash
@@ -61,7 +68,7 @@ function definition(units: Row[][], opts: { exact: boolean; near: boolean }): Pi
       });
     }
   }
-  const removed: DedupResult['removed'] = {};
+  const removed: TupleResult['removed'] = {};
   const kept = new Set<number>();
   let exact = 0;
   let near = 0;
@@ -115,7 +122,7 @@ function leftovers(out: string): string[] {
 function run(out: string, units: Row[][], opts: Omit<DedupOptions, 'bands'>) {
   const stats = { peakRows: 0, partitions: 0 };
   const bands = units.find((rows) => rows.length > 0)?.[0]!.bands.length ?? 3;
-  const result = dedupUnits(out, units.map((_, u) => u), { bands, ...opts, stats });
+  const result = asTuples(dedupUnits(out, units.map((_, u) => u), { bands, ...opts, stats }));
   return { result, stats };
 }
 
@@ -164,7 +171,7 @@ test('report examples: the ten smallest clusters, kept id first, are the same wh
 });
 
 /** The smallest kept document of a result, as (unit, record). */
-function firstKept(res: DedupResult): [number, number] {
+function firstKept(res: TupleResult): [number, number] {
   const kept = Object.values(res.removed).flat().map(([, , u, rec]) => [u, rec] as [number, number]);
   return kept.sort((a, b) => a[0] - b[0] || a[1] - b[1])[0]!;
 }

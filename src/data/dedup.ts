@@ -23,14 +23,36 @@ import { UsageError } from '../util/errors.js';
 /** A removed document: its record, kind, and the kept document of its cluster. */
 export type Removal = [record: number, kind: 'exact' | 'near', keptUnit: number, keptRecord: number];
 
-export interface DedupResult {
-  /** Removals per unit (unit index as string key), sorted by record. */
-  removed: Record<string, Removal[]>;
+/**
+ * Words of one removal row: record, kind (REMOVED_EXACT or REMOVED_NEAR), kept unit, kept
+ * record. Rows are 16 bytes, where a Removal tuple costs ~100 and its JSON as much again:
+ * at crawl scale, a third of the documents or more are duplicates.
+ */
+export const REMOVAL_WORDS = 4;
+export const REMOVED_EXACT = 0;
+export const REMOVED_NEAR = 1;
+
+/** What the report needs of a dedup run (the marker holds this). */
+export interface DedupSummary {
   exact: number;
   near: number;
   clusters: number;
   /** Up to 10 clusters (kept id first) for the report. */
   examples: { kept: string; removed: string[]; kind: 'exact' | 'near' }[];
+}
+
+export interface DedupResult extends DedupSummary {
+  /** Removal rows per unit (unit index as string key), sorted by record. */
+  removed: Record<string, Uint32Array>;
+}
+
+/** A unit's removal rows as tuples. */
+export function removalsOf(rows: Uint32Array): Removal[] {
+  const out: Removal[] = [];
+  for (let i = 0; i + REMOVAL_WORDS <= rows.length; i += REMOVAL_WORDS) {
+    out.push([rows[i]!, rows[i + 1] === REMOVED_EXACT ? 'exact' : 'near', rows[i + 2]!, rows[i + 3]!]);
+  }
+  return out;
 }
 
 export interface DedupOptions {
@@ -147,14 +169,29 @@ export function dedupUnits(out: string, units: number[], opts: DedupOptions): De
 
   const result: DedupResult = { removed: {}, exact: 0, near: 0, clusters: 0, examples: [] };
   const sorted = Float64Array.from(removed.keys()).sort();
+  // Rows per unit: count, then fill (keys are sorted, so each unit's rows come in record order).
+  const perUnit = new Map<number, number>();
+  for (const k of sorted) perUnit.set(unitOf(k), (perUnit.get(unitOf(k)) ?? 0) + 1);
+  for (const [u, n] of perUnit) result.removed[String(u)] = new Uint32Array(n * REMOVAL_WORDS);
   const roots = new Set<number>();
+  let unit = -1;
+  let rows: Uint32Array = new Uint32Array(0);
+  let at = 0;
   for (const k of sorted) {
     const v = removed.get(k)!;
-    const kind = v >= 0 ? 'exact' : 'near';
     const keep = keepOf(v);
     roots.add(keep);
-    (result.removed[String(unitOf(k))] ??= []).push([recordOf(k), kind, unitOf(keep), recordOf(keep)]);
-    if (kind === 'exact') result.exact++;
+    if (unitOf(k) !== unit) {
+      unit = unitOf(k);
+      rows = result.removed[String(unit)]!;
+      at = 0;
+    }
+    rows[at] = recordOf(k);
+    rows[at + 1] = v >= 0 ? REMOVED_EXACT : REMOVED_NEAR;
+    rows[at + 2] = unitOf(keep);
+    rows[at + 3] = recordOf(keep);
+    at += REMOVAL_WORDS;
+    if (v >= 0) result.exact++;
     else result.near++;
   }
   result.clusters = roots.size;

@@ -11,13 +11,12 @@ import { LineWriter } from './write.js';
 import { writeFileAtomic, removeStaleTemps } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import { count, countKept, emptyStats, type Stats } from './stats.js';
-import type { Removal } from './dedup.js';
+import { REMOVAL_WORDS, REMOVED_EXACT } from './dedup.js';
 import { InputError } from '../util/errors.js';
 
 export interface FinalTask {
   out: string;
   unit: number;
-  removed: Removal[];
   /** Ids whose text the report shows as cluster examples. */
   exampleIds: string[];
 }
@@ -28,6 +27,15 @@ export interface FinalMarker {
   /** Dedup stage counts, and the removed documents taken back out of langs/licenses/lengths. */
   stats: Stats;
   snippets: Record<string, string>;
+}
+
+/** A unit's removal rows, checked to be whole rows. */
+function readRemovals(path: string): Uint32Array {
+  const b = readFileSync(path);
+  if (b.length % (4 * REMOVAL_WORDS) !== 0) throw new InputError(`size ${b.length} is not whole removal rows; delete markers/dedup.json to redo dedup`, path);
+  const rows = new Uint32Array(b.length / 4);
+  new Uint8Array(rows.buffer).set(b);
+  return rows;
 }
 
 /** Runs step 3 for one unit. `candidates` is the count from its filter marker. */
@@ -45,8 +53,10 @@ export async function finalizeUnit(t: FinalTask, candidates: number): Promise<Fi
   // The candidates are deleted only after the marker is written, so they are here.
   if (!existsSync(src)) throw new InputError('candidates of this unit are missing; delete the unit marker to redo it', src);
   {
-    const byRecord = new Map<number, Removal>();
-    for (const r of t.removed) byRecord.set(r[0], r);
+    // This unit's removal rows (dedup.ts), by record; no file: nothing removed.
+    const rows = existsSync(layout.removed(out, unit)) ? readRemovals(layout.removed(out, unit)) : new Uint32Array(0);
+    const byRecord = new Map<number, number>();
+    for (let i = 0; i < rows.length; i += REMOVAL_WORDS) byRecord.set(rows[i]!, i);
     const kept = new LineWriter(dst);
     const rejected = new LineWriter(layout.rejectedDedup(out, unit));
     try {
@@ -61,18 +71,18 @@ export async function finalizeUnit(t: FinalTask, candidates: number): Promise<Fi
           const id = line.toString('latin1', 7, 21);
           if (want.has(id)) snippets[id] = (JSON.parse(line.toString('utf8')) as KeptRecord).text.slice(0, 300);
         }
-        const rem = byRecord.get(record);
-        if (!rem) {
+        const at = byRecord.get(record);
+        if (at === undefined) {
           kept.writeBytes(line);
           count(stats, 'dedup', undefined);
           return;
         }
-        const reason = rem[1] === 'exact' ? 'exact_duplicate' : 'near_duplicate';
+        const reason = rows[at + 1] === REMOVED_EXACT ? 'exact_duplicate' : 'near_duplicate';
         count(stats, 'dedup', reason);
         const rec = JSON.parse(line.toString('utf8')) as KeptRecord;
         // Take the removed document back out of the kept-document histograms.
         countKept(stats, rec.lang, rec.license, rec.text.length, -1);
-        rejected.write(JSON.stringify({ ...rec, stage: 'dedup', reason, duplicateOf: docId(rem[2], rem[3]) }));
+        rejected.write(JSON.stringify({ ...rec, stage: 'dedup', reason, duplicateOf: docId(rows[at + 2]!, rows[at + 3]!) }));
       });
       if (seen !== candidates) throw new InputError(`has ${seen} lines, its filter marker says ${candidates}; delete the unit's markers to redo it`, src);
     } catch (e) {

@@ -13,6 +13,8 @@ export const layout = {
   rejectedDedup: (out: string, u: number) => join(out, 'rejected', `${pad(u)}.dedup.jsonl.gz`),
   candidates: (out: string, u: number) => join(out, 'work', `${pad(u)}.candidates.jsonl`),
   signatures: (out: string, u: number) => join(out, 'work', `${pad(u)}.sig`),
+  /** Dedup's removal rows for a unit (dedup.ts REMOVAL_WORDS words each), when it has any. */
+  removed: (out: string, u: number) => join(out, 'work', `${pad(u)}.removed`),
   filterMarker: (out: string, u: number) => join(out, 'markers', `${pad(u)}.filter.json`),
   finalMarker: (out: string, u: number) => join(out, 'markers', `${pad(u)}.final.json`),
   shardMarker: (out: string, i: number, n: number) => join(out, 'markers', `shard-${pad(i)}-of-${pad(n)}.done`),

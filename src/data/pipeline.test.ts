@@ -30,3 +30,30 @@ test('pipeline file: settings override defaults, per-language overrides, typos r
   assert.throws(() => loadConfig('p.json', JSON.stringify({ pii: 'yes' })), /must be a boolean/);
   assert.throws(() => loadConfig('p.json', '{'), UsageError);
 });
+
+test('a run folder left by another anvil version, or with other settings, is refused, not resumed', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { prepare } = await import('./pipeline.js');
+  const root = mkdtempSync(join(tmpdir(), 'anvil-run-format-'));
+  try {
+    const input = join(root, 'a.jsonl');
+    writeFileSync(input, JSON.stringify({ text: 'One small document, written for this test only.' }) + '\n');
+    const out = join(root, 'out');
+    const config = { ...defaultConfig(), license: 'CC0-1.0', workers: 1 };
+    assert.equal((await prepare({ inputs: [input], out, config })).status, 'complete');
+    const manifest = readFileSync(join(out, 'run.json'), 'utf8');
+    // The same run again is a no-op; a budget for dedup's memory changes nothing in run.json.
+    assert.equal((await prepare({ inputs: [input], out, config: { ...config, dedup: { ...config.dedup, memoryMB: 1 } } })).status, 'complete');
+    assert.equal(readFileSync(join(out, 'run.json'), 'utf8'), manifest);
+    // Version 1 kept dedup's removals in markers/dedup.json: its folders must not be resumed.
+    const old = join(root, 'old');
+    mkdirSync(old);
+    writeFileSync(join(old, 'run.json'), manifest.replace(/"version": \d+,/, '"version": 1,'));
+    await assert.rejects(prepare({ inputs: [input], out: old, config }), (e: Error) => e instanceof UsageError && /another anvil version/.test(e.message));
+    await assert.rejects(prepare({ inputs: [input], out, config: { ...config, minChars: 5 } }), (e: Error) => e instanceof UsageError && /other inputs or settings/.test(e.message));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

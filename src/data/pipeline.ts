@@ -11,7 +11,7 @@ import { layout } from './layout.js';
 import { Pool } from './pool.js';
 import type { PipelineConfig } from './config.js';
 import type { FilterMarker } from './unit.js';
-import { dedupUnits, type DedupResult } from './dedup.js';
+import { dedupUnits, type DedupSummary } from './dedup.js';
 import { BYTES_PER_ROW } from './dedup-groups.js';
 import { writeFileAtomic, removeStaleTemps } from '../util/atomic-file.js';
 import { join } from 'node:path';
@@ -72,6 +72,13 @@ function licenseAndFields(cfg: PipelineConfig, file: string) {
   return { license: src?.license ?? cfg.license, fields: { ...cfg.fields, ...src?.fields } };
 }
 
+/**
+ * Version of the files a run keeps between steps (markers, work/): a run left by a version
+ * that wrote them differently is refused rather than resumed. 2: dedup's removals moved from
+ * markers/dedup.json into work/UUUUU.removed.
+ */
+const RUN_FORMAT = 2;
+
 /** Runs (or resumes) `anvil data prepare`. */
 export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   const { out, config } = o;
@@ -80,10 +87,12 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
   // Thread count and dedup's memory budget do not change the output, so a rerun may use others.
   const { workers: _workers, ...settings } = config;
   const { memoryMB: _memoryMB, ...dedupSettings } = config.dedup;
-  const manifest = JSON.stringify({ format: 'anvil-data-run', version: 1, inputs, config: { ...settings, dedup: dedupSettings } }, null, 1);
+  const manifest = JSON.stringify({ format: 'anvil-data-run', version: RUN_FORMAT, inputs, config: { ...settings, dedup: dedupSettings } }, null, 1);
   if (existsSync(layout.run(out))) {
-    if (readFileSync(layout.run(out), 'utf8') !== manifest) {
-      throw new UsageError(`${out} holds a run with other inputs or settings; use a new --out folder (or delete ${out})`);
+    const held = readFileSync(layout.run(out), 'utf8');
+    if (held !== manifest) {
+      const older = !held.includes(`"version": ${RUN_FORMAT},`);
+      throw new UsageError(`${out} holds a run ${older ? 'of another anvil version' : 'with other inputs or settings'}; use a new --out folder (or delete ${out})`);
     }
   } else writeFileAtomic(layout.run(out), manifest, false);
 
@@ -115,11 +124,16 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
       o.onProgress?.({ step: 'dedup', done: 0, total: 1 });
       const d = config.dedup;
       const budgetRows = Math.max(1, Math.floor((d.memoryMB * 2 ** 20) / BYTES_PER_ROW));
-      const result = dedupUnits(out, units, { bands: d.minhash.bands, exact: d.exact, near: d.near, budgetRows });
-      writeFileAtomic(layout.dedup(out), JSON.stringify(result), false);
+      const { removed, ...summary } = dedupUnits(out, units, { bands: d.minhash.bands, exact: d.exact, near: d.near, budgetRows });
+      // Each unit's removals in a binary file beside its candidates (finalize reads its own),
+      // then the marker: a kill in between redoes dedup, which writes the same files.
+      for (const [u, rows] of Object.entries(removed)) {
+        writeFileAtomic(layout.removed(out, Number(u)), new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength), false);
+      }
+      writeFileAtomic(layout.dedup(out), JSON.stringify(summary), false);
       o.onProgress?.({ step: 'dedup', done: 1, total: 1 });
     }
-    const dedup = JSON.parse(readFileSync(layout.dedup(out), 'utf8')) as DedupResult;
+    const dedup = JSON.parse(readFileSync(layout.dedup(out), 'utf8')) as DedupSummary;
     const examples = new Set(dedup.examples.flatMap((e) => [e.kept, ...e.removed]));
     const left = units.filter((u) => !existsSync(layout.finalMarker(out, u)));
     let fin = units.length - left.length;
@@ -129,7 +143,7 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
         const prefix = String(u).padStart(5, '0') + '-';
         await pool.run({
           kind: 'final',
-          task: { out, unit: u, removed: dedup.removed[String(u)] ?? [], exampleIds: [...examples].filter((id) => id.startsWith(prefix)) },
+          task: { out, unit: u, exampleIds: [...examples].filter((id) => id.startsWith(prefix)) },
           candidates: f.candidates,
         });
         o.onProgress?.({ step: 'finalize', done: ++fin, total: units.length });

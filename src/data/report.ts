@@ -9,7 +9,7 @@ import { layout } from './layout.js';
 import { emptyStats, mergeStats, type Malformed, type Stats, type StageCount } from './stats.js';
 import type { FilterMarker } from './unit.js';
 import type { FinalMarker } from './finalize.js';
-import type { DedupResult } from './dedup.js';
+import type { DedupSummary } from './dedup.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { InputError } from '../util/errors.js';
 
@@ -44,7 +44,7 @@ const sortObj = (o: Record<string, number>, byValue = true) =>
 /** Builds the report from a finished run folder. */
 export function buildReport(out: string): DataReport {
   const run = readJson<{ inputs: string[] }>(layout.run(out));
-  const dedup = readJson<DedupResult>(layout.dedup(out));
+  const dedup = readJson<DedupSummary>(layout.dedup(out));
   const stats: Stats = emptyStats();
   const snippets: Record<string, string> = {};
   let kept = 0;
