@@ -11,23 +11,10 @@ import { FineWeb } from './fineweb.js';
 import { UrlBlocklist, WordBlocklist } from './blocklist.js';
 import type { Doc } from '../doc.js';
 import { Rng, enDoc, zhDoc } from '../synth.js';
+import { c4Reference, finewebReference, gopherRepetitionReference, segments } from '../../../test/helpers/filter-references.js';
 
 const cfg = defaultConfig();
 const doc = (text: string, lang = 'en'): Doc => ({ id: 'x', file: 0, record: 0, text, source: 's', license: 'l', lang });
-/** Trimmed non-empty pieces of text.split(sep): [pieces, duplicated pieces, their characters]. */
-function splitSegments(text: string, sep: RegExp | string): [number, number, number] {
-  const items = text.split(sep).map((x) => x.trim()).filter(Boolean);
-  const seen = new Set<string>();
-  let n = 0;
-  let chars = 0;
-  for (const x of items) {
-    if (seen.has(x)) {
-      n++;
-      chars += x.length;
-    } else seen.add(x);
-  }
-  return [items.length, n, chars];
-}
 const words = (n: number) => Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 'the' : i % 4 === 1 ? 'and' : `word${i}`)).join(' ');
 
 test('Gopher quality: 50 words minimum, stop words, hashes, bullets', () => {
@@ -137,7 +124,7 @@ test('word spans split exactly like splitWords, and stop words match case-insens
 test('Gopher duplicate paragraphs and lines equal split/trim/Set counting', async () => {
   const { duplicateSegments } = await import('./gopher-repetition.js');
   const fc = (await import('fast-check')).default;
-  const ref = splitSegments;
+  const ref = segments;
   const alphabet = ['a', 'b', 'ab', ' ', '\t', '\n', '\n', '\n\n', '中', '\u3000'];
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 60 }), (parts) => {
@@ -167,24 +154,7 @@ test('C4 keeps a clean document\'s text object, and rewrites one whose lines cha
 test('FineWeb filter decides as its line-array definition does', async () => {
   const fc = (await import('fast-check')).default;
   const p = cfg.params.fineweb;
-  const TERMINAL = /[.?!"'。！？”’」』…:;：；)）]$/;
-  const ref = (text: string, words: number): string | undefined => {
-    const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-    if (lines.length === 0) return 'empty';
-    if (lines.filter((l) => TERMINAL.test(l)).length / lines.length < p.linePunctThr) return 'line_punct_ratio';
-    if (lines.filter((l) => [...l].length <= p.shortLineLength).length / lines.length > p.shortLineThr) return 'short_line_ratio';
-    const seen = new Set<string>();
-    let dup = 0;
-    let chars = 0;
-    for (const l of lines) {
-      chars += l.length;
-      if (seen.has(l)) dup += l.length;
-      else seen.add(l);
-    }
-    if (dup / Math.max(1, chars) > p.charDupRatio) return 'char_dup_ratio';
-    if ((text.match(/\n/g)?.length ?? 0) / Math.max(1, words) > p.newLineRatio) return 'list_ratio';
-    return undefined;
-  };
+  const ref = (text: string, words: number) => finewebReference(p, text, words);
   const f = new FineWeb(p);
   const pieces = ['A sentence that ends well.', 'short', 'A line without an end', 'Same line again.', '\n', '\n', '\n\n', '  ', '中文句子。', '\ud83d\ude00'.repeat(12), 'x'.repeat(35)];
   fc.assert(
@@ -200,37 +170,7 @@ test('FineWeb filter decides as its line-array definition does', async () => {
 
 test('C4 over line offsets decides and rewrites exactly as its line-array definition', async () => {
   const fc = (await import('fast-check')).default;
-  const { splitWords } = await import('../words.js');
-  const POLICY = ['terms of use', 'privacy policy', 'cookie policy', 'uses cookies', 'use of cookies', 'use cookies'];
-  const CITATION = /\[\d*\]|\[edit\]|\[citation needed\]/gi;
-  const END = /[.?!"'。！？”’」』…]$/;
-  // The definition (datatrove's C4QualityFilter as this project reads it), on strings.
-  const ref = (p: typeof cfg.params.c4, text: string, lang: string): [string | undefined, string] => {
-    const lower = text.toLowerCase();
-    if (p.filterLoremIpsum && lower.includes('lorem ipsum')) return ['lorem_ipsum', text];
-    if (p.filterCurlyBracket && text.includes('{')) return ['curly_bracket', text];
-    const unspaced = lang === 'zh';
-    const kept: string[] = [];
-    let sentences = 0;
-    for (const raw of text.split('\n')) {
-      let line = raw.trim();
-      if (p.removeCitations) line = line.replace(CITATION, '');
-      if (line.length === 0) {
-        if (kept.length > 0 && kept[kept.length - 1] !== '') kept.push('');
-        continue;
-      }
-      if (p.filterNoTerminalPunct && (!END.test(line) || line.endsWith('...'))) continue;
-      if (splitWords(line, lang).length < p.minWordsPerLine) continue;
-      if (splitWords(line, lang).some((w) => w.length > p.maxWordLength)) continue;
-      const l = line.toLowerCase();
-      if (p.filterJavascript && l.includes('javascript')) continue;
-      if (p.filterPolicy && POLICY.some((x) => l.includes(x))) continue;
-      sentences += (line.match(unspaced ? /[。！？!?]+|[.](?=\s|$)/g : /[.?!]+(?=\s|$)/g)?.length ?? 0) || 1;
-      kept.push(line);
-    }
-    if (sentences < p.minSentences) return ['too_few_sentences', text];
-    return [undefined, kept.join('\n').trim()];
-  };
+  const ref = c4Reference;
   const pieces = [
     'A full sentence that ends here.', 'Another one with four words!', 'no end here at all', 'two words', '  padded line of words.  ',
     'See the note [12] for this claim.', '[edit]', 'Enable JavaScript to continue.', 'Read our Cookie Policy now.', 'This site uses cookies, sadly.',
@@ -258,54 +198,7 @@ test('Gopher repetition equals a string-based datatrove reference: decisions and
   // datatrove's gopher_repetition_filter.py on the words of words.ts, with strings: the top
   // n-gram by Counter.most_common over " ".join, duplicates by find_all_duplicate over
   // "".join; lines and paragraphs trimmed and non-empty (as duplicateSegments documents).
-  const segments = splitSegments;
-  const ref = (text: string, lang: string, p: P) => {
-    const total = Math.max(1, text.length);
-    const words = splitWords(text, lang);
-    const top = p.topNgrams.map(([n]) => {
-      if (words.length < n) return 0;
-      const counts = new Map<string, number>();
-      for (let i = 0; i + n <= words.length; i++) {
-        const g = words.slice(i, i + n).join(' ');
-        counts.set(g, (counts.get(g) ?? 0) + 1);
-      }
-      let best = '';
-      let count = 0;
-      for (const [g, c] of counts) if (c > count) [best, count] = [g, c]; // first of the most frequent
-      return (best.length * count) / total;
-    });
-    const dup = p.dupNgrams.map(([n]) => {
-      const seen = new Set<string>();
-      let repeated = 0;
-      let i = 0;
-      while (i < words.length - n + 1) {
-        const g = words.slice(i, i + n).join('');
-        if (seen.has(g)) {
-          repeated += g.length;
-          i += n;
-        } else {
-          seen.add(g);
-          i++;
-        }
-      }
-      return repeated / total;
-    });
-    const decide = (): string | undefined => {
-      const [np, pd, pc] = segments(text, /\n{2,}/);
-      if (np > 0 && pd / np > p.dupParaFrac) return 'dup_para_frac';
-      if (pc / total > p.dupParaCharFrac) return 'dup_para_char_frac';
-      const [nl, ld, lc] = segments(text, '\n');
-      if (nl > 0 && ld / nl > p.dupLineFrac) return 'dup_line_frac';
-      if (lc / total > p.dupLineCharFrac) return 'dup_line_char_frac';
-      for (let k = 0; k < p.topNgrams.length; k++) {
-        const [n, max] = p.topNgrams[k]!;
-        if (words.length >= n && top[k]! > max) return `top_${n}_gram`;
-      }
-      for (let k = 0; k < p.dupNgrams.length; k++) if (dup[k]! > p.dupNgrams[k]![1]) return `duplicated_${p.dupNgrams[k]![0]}_n_grams`;
-      return undefined;
-    };
-    return { reason: decide(), top, dup };
-  };
+  const ref = (text: string, lang: string, p: P) => gopherRepetitionReference(text, splitWords(text, lang), p);
 
   const r = new Rng(41);
   const en = cfg.params.gopherRepetition;

@@ -10,26 +10,12 @@ import { defaultConfig, type GopherRepetitionParams } from '../config.js';
 import type { Doc } from '../doc.js';
 import { splitWords, wordSpansOf } from '../words.js';
 import { GopherRepetition, charsKey, coverBound, ngramShares } from './gopher-repetition.js';
+import { gopherRepetitionReference } from '../../../test/helpers/filter-references.js';
 
 type P = GopherRepetitionParams;
 const cfg = defaultConfig();
 const en = cfg.params.gopherRepetition;
 const zh: P = { ...en, ...cfg.langParams.zh!.gopherRepetition! };
-
-/** Trimmed non-empty pieces of text.split(sep): [pieces, duplicated pieces, their characters]. */
-function segments(text: string, sep: RegExp | string): [number, number, number] {
-  const items = text.split(sep).map((x) => x.trim()).filter(Boolean);
-  const seen = new Set<string>();
-  let dup = 0;
-  let chars = 0;
-  for (const x of items) {
-    if (seen.has(x)) {
-      dup++;
-      chars += x.length;
-    } else seen.add(x);
-  }
-  return [items.length, dup, chars];
-}
 
 /** Every n-gram of words as " ".join, with its count, in order of first sight. */
 function ngramCounts(words: string[], n: number): Map<string, number> {
@@ -41,48 +27,7 @@ function ngramCounts(words: string[], n: number): Map<string, number> {
   return counts;
 }
 
-/** datatrove's gopher_repetition_filter.py, with strings, on the given words. */
-function reference(text: string, words: string[], p: P): { reason: string | undefined; top: number[]; dup: number[] } {
-  const total = Math.max(1, text.length);
-  const top = p.topNgrams.map(([n]) => {
-    if (words.length < n) return 0;
-    let best = '';
-    let count = 0;
-    for (const [g, c] of ngramCounts(words, n)) if (c > count) [best, count] = [g, c]; // first of the most frequent
-    return (best.length * count) / total;
-  });
-  const dup = p.dupNgrams.map(([n]) => {
-    const seen = new Set<string>();
-    let repeated = 0;
-    let i = 0;
-    while (i < words.length - n + 1) {
-      const g = words.slice(i, i + n).join('');
-      if (seen.has(g)) {
-        repeated += g.length;
-        i += n;
-      } else {
-        seen.add(g);
-        i++;
-      }
-    }
-    return repeated / total;
-  });
-  const decide = (): string | undefined => {
-    const [np, pd, pc] = segments(text, /\n{2,}/);
-    if (np > 0 && pd / np > p.dupParaFrac) return 'dup_para_frac';
-    if (pc / total > p.dupParaCharFrac) return 'dup_para_char_frac';
-    const [nl, ld, lc] = segments(text, '\n');
-    if (nl > 0 && ld / nl > p.dupLineFrac) return 'dup_line_frac';
-    if (lc / total > p.dupLineCharFrac) return 'dup_line_char_frac';
-    for (let k = 0; k < p.topNgrams.length; k++) {
-      const [n, max] = p.topNgrams[k]!;
-      if (words.length >= n && top[k]! > max) return `top_${n}_gram`;
-    }
-    for (let k = 0; k < p.dupNgrams.length; k++) if (dup[k]! > p.dupNgrams[k]![1]) return `duplicated_${p.dupNgrams[k]![0]}_n_grams`;
-    return undefined;
-  };
-  return { reason: decide(), top, dup };
-}
+const reference = gopherRepetitionReference;
 
 const doc = (text: string, lang: string): Doc => ({ id: 'x', file: 0, record: 0, text, source: 's', license: 'l', lang });
 

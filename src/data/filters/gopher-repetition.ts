@@ -208,24 +208,27 @@ function slotOf(k: number, shift: number): number {
 }
 
 /**
- * Counts of 32-bit keys, reused across documents: one Int32Array of 4-int slots
- * [key, count, first position, unused] (count 0: empty), open addressing.
+ * An open-addressing table of 4-int slots in one Int32Array, reused across documents: the
+ * storage and sizing that CountTable and ConcatSet share (their slots mean different things).
  */
-class CountTable {
+class SlotTable {
   t = new Int32Array(4 * 256);
-  private shift = 24;
-  private mask = 255;
+  protected shift = 24;
+  protected mask = 255;
 
   /** Empties the table, sized for at most n keys. */
   reset(n: number): void {
     const bits = slotBits(n);
     const cap = 1 << bits;
-    const shift = 32 - bits;
     if (4 * cap > this.t.length) this.t = new Int32Array(4 * cap);
     else this.t.fill(0, 0, 4 * cap);
-    this.shift = shift;
+    this.shift = 32 - bits;
     this.mask = cap - 1;
   }
+}
+
+/** Counts of 32-bit keys: slots [key, count, first position, unused] (count 0: empty). */
+class CountTable extends SlotTable {
 
   /** Counts key k seen at position i; returns its slot (count at +1, first position at +2). */
   add(k: number, i: number): number {
@@ -611,21 +614,7 @@ class NgramIndex {
  * slots [key, length, first word, 1 when used], equal keys and lengths confirmed character
  * by character.
  */
-class ConcatSet {
-  private t = new Int32Array(4 * 256);
-  private shift = 24;
-  private mask = 255;
-
-  /** Empties the set, sized for at most n n-grams. */
-  reset(n: number): void {
-    const bits = slotBits(n);
-    const cap = 1 << bits;
-    const shift = 32 - bits;
-    if (4 * cap > this.t.length) this.t = new Int32Array(4 * cap);
-    else this.t.fill(0, 0, 4 * cap);
-    this.shift = shift;
-    this.mask = cap - 1;
-  }
+class ConcatSet extends SlotTable {
 
   /** True when the d characters of C from word i (key k) were added before; otherwise adds them. */
   seen(k: number, d: number, i: number, text: string, spans: WordSpans): boolean {

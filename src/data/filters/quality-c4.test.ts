@@ -2,12 +2,13 @@
 // case-insensitive regex, the line word and sentence counts that stop at a bound against
 // full counts, and the whole filter against a line-array reference on adversarial text.
 
+import { c4Reference } from '../../../test/helpers/filter-references.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { defaultConfig } from '../config.js';
 import type { Doc } from '../doc.js';
-import { splitUnspaced, splitWords } from '../words.js';
+import { splitUnspaced } from '../words.js';
 import { C4, countLineWords, countSentences, PhraseFinder } from './c4.js';
 
 const cfg = defaultConfig();
@@ -64,36 +65,7 @@ test('line word and sentence counts that stop at a bound equal the full counts, 
 });
 
 test('C4 decides and rewrites as its line-array definition, on adversarial lines', () => {
-  const POLICY = ['terms of use', 'privacy policy', 'cookie policy', 'uses cookies', 'use of cookies', 'use cookies'];
-  const CITATION = /\[\d*\]|\[edit\]|\[citation needed\]/gi;
-  const END = /[.?!"'。！？”’」』…]$/;
-  const ref = (p: typeof cfg.params.c4, text: string, lang: string): [string | undefined, string] => {
-    const lower = text.toLowerCase();
-    if (p.filterLoremIpsum && lower.includes('lorem ipsum')) return ['lorem_ipsum', text];
-    if (p.filterCurlyBracket && text.includes('{')) return ['curly_bracket', text];
-    const unspaced = lang === 'zh';
-    const kept: string[] = [];
-    let sentences = 0;
-    for (const raw of text.split('\n')) {
-      let line = raw.trim();
-      if (p.removeCitations) line = line.replace(CITATION, '');
-      if (line.length === 0) {
-        if (kept.length > 0 && kept[kept.length - 1] !== '') kept.push('');
-        continue;
-      }
-      if (p.filterNoTerminalPunct && (!END.test(line) || line.endsWith('...'))) continue;
-      const words = unspaced ? splitUnspaced(line).length : line.split(/[ \t\n\r\u3000\u00a0]+/).filter(Boolean).length;
-      if (words < p.minWordsPerLine) continue;
-      if (splitWords(line, lang).some((w) => w.length > p.maxWordLength)) continue;
-      const l = line.toLowerCase();
-      if (p.filterJavascript && l.includes('javascript')) continue;
-      if (p.filterPolicy && POLICY.some((x) => l.includes(x))) continue;
-      sentences += (line.match(unspaced ? /[。！？!?]+|[.](?=\s|$)/g : /[.?!]+(?=\s|$)/g)?.length ?? 0) || 1;
-      kept.push(line);
-    }
-    if (sentences < p.minSentences) return ['too_few_sentences', text];
-    return [undefined, kept.join('\n').trim()];
-  };
+  const ref = c4Reference;
   const pieces = [
     'One. Two! Three? Four... Five.', 'Many sentences. In. One. Line. Here. And. More.', 'A full sentence that ends here.', 'two words',
     'no end here at all', '  padded line of words.  ', 'A [1] B [2] C [edit] D.', '[', '] [ x [3', 'Cited [citation needed] fact.', '[12]',

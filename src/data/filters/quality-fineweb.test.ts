@@ -1,6 +1,7 @@
 // FineWeb's word count that stops once the newline ratio is cleared, against the full
 // count: same decisions for any threshold (zero, negative, tiny, huge), language and text.
 
+import { finewebReference } from '../../../test/helpers/filter-references.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -28,25 +29,7 @@ test('wordsToClear is a word count past which the newline ratio never exceeds th
 });
 
 test('FineWeb decides as its line-array definition with the full word count', () => {
-  const ref = (p: typeof cfg.params.fineweb, text: string, lang: string): string | undefined => {
-    const TERMINAL = /[.?!"'。！？”’」』…:;：；)）]$/;
-    const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-    if (lines.length === 0) return 'empty';
-    if (lines.filter((l) => TERMINAL.test(l)).length / lines.length < p.linePunctThr) return 'line_punct_ratio';
-    if (lines.filter((l) => [...l].length <= p.shortLineLength).length / lines.length > p.shortLineThr) return 'short_line_ratio';
-    const seen = new Set<string>();
-    let dup = 0;
-    let chars = 0;
-    for (const l of lines) {
-      chars += l.length;
-      if (seen.has(l)) dup += l.length;
-      else seen.add(l);
-    }
-    if (dup / Math.max(1, chars) > p.charDupRatio) return 'char_dup_ratio';
-    const words = splitWords(text, lang).length;
-    if ((text.match(/\n/g)?.length ?? 0) / Math.max(1, words) > p.newLineRatio) return 'list_ratio';
-    return undefined;
-  };
+  const ref = (p: typeof cfg.params.fineweb, text: string, lang: string) => finewebReference(p, text, splitWords(text, lang).length);
   const pieces = [
     'A sentence that ends well.', 'one two three four five six seven eight nine ten.', 'short.', 'x', '\n', '\n', '\n\n', '  ', '\u3000', '\u2003',
     '中文句子。', '中文的长句子很长很长很长。', '\ud83d\ude00'.repeat(12) + '.', '\ud840\udc00字。', 'y'.repeat(35) + '.',
