@@ -24,16 +24,23 @@ export function fmix32i(h: number): number {
   return h ^ (h >>> 16);
 }
 
+/** murmur3's scramble of one input word (here a UTF-16 code unit) before it enters the state. */
+export function murmurKey(c: number): number {
+  const k = Math.imul(c, 0xcc9e2d51);
+  return Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+}
+
+/** murmur3's state update with one scrambled word (murmurKey). */
+export function murmurStep(h: number, k: number): number {
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
 /** 32-bit hash of s[start, end) with a seed (murmur3-style mixing per code unit). */
 export function hashRange(s: string, start: number, end: number, seed = 0): number {
   let h = seed ^ 0x9747b28c;
-  for (let i = start; i < end; i++) {
-    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
+  for (let i = start; i < end; i++) h = murmurStep(h, murmurKey(s.charCodeAt(i)));
   return fmix32(h ^ (end - start));
 }
 
@@ -45,15 +52,9 @@ export function hashRange2(s: string, start: number, end: number, seed1: number,
   let h1 = seed1 ^ 0x9747b28c;
   let h2 = seed2 ^ 0x9747b28c;
   for (let i = start; i < end; i++) {
-    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h1 ^= k;
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-    h2 ^= k;
-    h2 = (h2 << 13) | (h2 >>> 19);
-    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+    const k = murmurKey(s.charCodeAt(i));
+    h1 = murmurStep(h1, k);
+    h2 = murmurStep(h2, k);
   }
   out[at] = fmix32(h1 ^ (end - start));
   out[at + 1] = fmix32(h2 ^ (end - start));

@@ -10,6 +10,18 @@ import { MinHasher, MINHASH_DEFAULTS, EXACT_SEED1, EXACT_SEED2, compileMinhashKe
 import { hashRange2 } from './hash.js';
 import { Rng, enDoc, zhDoc, perturb } from './synth.js';
 
+/** A MinHasher made with ANVIL_DATA_WASM=off: the JavaScript signature path. */
+function jsHasher(): MinHasher {
+  const before = process.env.ANVIL_DATA_WASM;
+  process.env.ANVIL_DATA_WASM = 'off';
+  try {
+    return new MinHasher(MINHASH_DEFAULTS);
+  } finally {
+    if (before === undefined) delete process.env.ANVIL_DATA_WASM;
+    else process.env.ANVIL_DATA_WASM = before;
+  }
+}
+
 function jaccard(a: Uint32Array, b: Uint32Array): number {
   const A = new Set(a);
   const B = new Set(b);
@@ -173,15 +185,7 @@ test('fallback: a missing or invalid kernel file compiles to null, ANVIL_DATA_WA
   assert.equal(compileMinhashKernel(undefined), null);
   assert.equal(compileMinhashKernel(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff])), null);
   assert.notEqual(compileMinhashKernel(readFileSync(new URL('../../wasm/minhash.wasm', import.meta.url))), null);
-  const before = process.env.ANVIL_DATA_WASM;
-  process.env.ANVIL_DATA_WASM = 'off';
-  let h: MinHasher;
-  try {
-    h = new MinHasher(MINHASH_DEFAULTS);
-  } finally {
-    if (before === undefined) delete process.env.ANVIL_DATA_WASM;
-    else process.env.ANVIL_DATA_WASM = before;
-  }
+  const h = jsHasher();
   assert.equal(h.usesWasm, false);
   const xs = randomShingles(new Rng(14), 500);
   assert.deepEqual(h.signature(xs).slice(), new MinHasher(MINHASH_DEFAULTS).signature(xs).slice());
@@ -208,15 +212,7 @@ test('shingles: the one-pass path equals the regex definition, and rolling windo
 
 test('sketch: the fused pass equals the exact hash and band keys made separately, kernel and JavaScript, on any text', () => {
   const withWasm = new MinHasher(MINHASH_DEFAULTS);
-  const before = process.env.ANVIL_DATA_WASM;
-  process.env.ANVIL_DATA_WASM = 'off';
-  let withJs: MinHasher;
-  try {
-    withJs = new MinHasher(MINHASH_DEFAULTS);
-  } finally {
-    if (before === undefined) delete process.env.ANVIL_DATA_WASM;
-    else process.env.ANVIL_DATA_WASM = before;
-  }
+  const withJs = jsHasher();
   const words = 3 + 2 * MINHASH_DEFAULTS.bands;
   const expected = (h: MinHasher, text: string, lang: string | undefined) => {
     const row = new Uint32Array(words);

@@ -8,7 +8,7 @@
 // V = ceil(P / 4) kernel vectors of four lanes; N = shingles of a document.
 
 import { readFileSync } from 'node:fs';
-import { fmix32, fmix32i, hashRange, hashRange2 } from './hash.js';
+import { fmix32, fmix32i, hashRange, hashRange2, murmurKey, murmurStep } from './hash.js';
 
 const SURROGATE = /[\ud800-\udfff]/;
 /** Class of a BMP code unit after lower-casing: 0 separator, 1 letter or number, 2 decimal digit. */
@@ -48,14 +48,6 @@ function learnLower(c: number): number {
   return (LOWER_INFO[c] = KNOWN | (k << 1) | ((k === ND ? 48 : u) << 3));
 }
 
-/** hashRange's per-code-unit step. */
-function mixUnit(h: number, c: number): number {
-  let k = Math.imul(c, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
 
 /** The element hash of one code unit of a character n-gram. */
 function unitHash(c: number): number {
@@ -295,7 +287,7 @@ export class MinHasher {
         continue;
       }
       if (wl === 0) h = 31 ^ 0x9747b28c;
-      h = mixUnit(h, k === ND ? 48 : c);
+      h = murmurStep(h, murmurKey(k === ND ? 48 : c));
       wl++;
     }
     return ngramShingles(e, words, this.cfg.wordNgram);
@@ -323,15 +315,9 @@ export class MinHasher {
     let i = 0;
     for (; i < len; i++) {
       const c = text.charCodeAt(i);
-      let k = Math.imul(c, 0xcc9e2d51);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, 0x1b873593);
-      h1 ^= k;
-      h1 = (h1 << 13) | (h1 >>> 19);
-      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-      h2 ^= k;
-      h2 = (h2 << 13) | (h2 >>> 19);
-      h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+      const k = murmurKey(c);
+      h1 = murmurStep(h1, k);
+      h2 = murmurStep(h2, k);
       let v = info[c]!;
       if (v === 0) v = learnLower(c);
       if (v === SPECIAL) break;
@@ -348,7 +334,7 @@ export class MinHasher {
         continue;
       }
       if (wl === 0) h = 31 ^ 0x9747b28c;
-      h = mixUnit(h, v >>> 3);
+      h = murmurStep(h, murmurKey(v >>> 3));
       wl++;
     }
     if (i < len) {
