@@ -14,7 +14,8 @@
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { eachRow, RowWriter } from './dedup-files.js';
+import { eachRow } from './dedup-files.js';
+import { U32Writer } from './write.js';
 import { AnvilError } from '../util/errors.js';
 
 /** Calls a row's consumer with its value (hi, lo: the 64-bit value's halves) and document key. */
@@ -44,6 +45,8 @@ const WRITE_ROWS = 1024;
 /** Words per partition row: value hi, value lo, key / 2^32, key % 2^32. */
 const PART_WORDS = 4;
 const KEY_SCALE = 2 ** 32;
+/** One partition row, assembled before it is written. */
+const ROW = new Uint32Array(PART_WORDS);
 
 /** The `k` bits (k <= 8) of the 64-bit value (hi, lo) that start `from` bits below its top. */
 export function bitsAt(hi: number, lo: number, from: number, k: number): number {
@@ -56,7 +59,7 @@ export function bitsAt(hi: number, lo: number, from: number, k: number): number 
 
 /** A partition file being written; tracks which leading bits all its values share. */
 class Partition {
-  private readonly out: RowWriter;
+  private readonly out: U32Writer;
   // Bitwise AND and OR of all values: a bit is common to all where they agree.
   private andHi = -1;
   private andLo = -1;
@@ -66,20 +69,20 @@ class Partition {
 
   constructor(dir: string, readonly name: string) {
     this.path = join(dir, `${name}.rows`);
-    this.out = new RowWriter(this.path, PART_WORDS, WRITE_ROWS);
+    this.out = new U32Writer(this.path, PART_WORDS * WRITE_ROWS);
   }
 
   get rows(): number {
-    return this.out.rows;
+    return this.out.words / PART_WORDS;
   }
 
   push(hi: number, lo: number, key: number): void {
-    const at = this.out.next();
-    const b = this.out.buffer;
-    b[at] = hi;
-    b[at + 1] = lo;
-    b[at + 2] = Math.floor(key / KEY_SCALE);
-    b[at + 3] = key % KEY_SCALE;
+    const r = ROW;
+    r[0] = hi;
+    r[1] = lo;
+    r[2] = Math.floor(key / KEY_SCALE);
+    r[3] = key % KEY_SCALE;
+    this.out.write(r);
     this.andHi &= hi;
     this.andLo &= lo;
     this.orHi |= hi;

@@ -68,15 +68,16 @@ export class LineWriter {
   }
 }
 
-/** Streams uint32 words into a binary file under a temporary name. */
+/** Streams uint32 words into a binary file under a temporary name, through a buffer of `bufferWords`. */
 export class U32Writer {
   private readonly file: TempFile;
-  private buf = new Uint32Array(1 << 16);
+  private readonly buf: Uint32Array;
   private used = 0;
   words = 0;
 
-  constructor(readonly path: string) {
+  constructor(readonly path: string, bufferWords = 1 << 16) {
     this.file = new TempFile(path);
+    this.buf = new Uint32Array(bufferWords);
   }
 
   write(words: ArrayLike<number>): void {
