@@ -33,3 +33,57 @@ export function eachRow(path: string, words: number, fn: (block: Uint32Array, at
     closeSync(fd);
   }
 }
+
+/**
+ * A file of fixed-width rows read one row at a time (pull, for merges): each next() makes
+ * block[at, at + words) the following row, reading `blockRows` rows at a time.
+ */
+export class RowReader {
+  readonly block: Uint32Array;
+  private readonly bytes: Uint8Array;
+  private readonly fd: number;
+  private readonly size: number;
+  private pos = 0;
+  private end = 0;
+  private closed = false;
+  at: number;
+
+  constructor(
+    readonly path: string,
+    readonly words: number,
+    blockRows = READ_ROWS,
+  ) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+    if (this.size % (words * 4) !== 0) {
+      closeSync(this.fd);
+      throw new InputError(`file size ${this.size} is not a multiple of ${words * 4}`, path);
+    }
+    this.block = new Uint32Array(blockRows * words);
+    this.bytes = new Uint8Array(this.block.buffer);
+    this.at = -words;
+  }
+
+  /** Moves to the next row; false (and the file closed) at the end. */
+  next(): boolean {
+    this.at += this.words;
+    if (this.at < this.end) return true;
+    const want = this.closed ? 0 : Math.min(this.bytes.length, this.size - this.pos);
+    if (want <= 0) {
+      this.close();
+      return false;
+    }
+    let got = 0;
+    while (got < want) got += readSync(this.fd, this.bytes, got, want - got, this.pos + got);
+    this.pos += want;
+    this.end = want / 4;
+    this.at = 0;
+    return true;
+  }
+
+  close(): void {
+    if (!this.closed) closeSync(this.fd);
+    this.closed = true;
+    this.end = 0;
+  }
+}
