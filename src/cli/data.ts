@@ -44,9 +44,9 @@ A pipeline file overrides any default (datatrove's thresholds; FineWeb-2's for C
     "params": { "gopherQuality": { "minWords": 30 }, "c4": { "filterNoTerminalPunct": true } },
     "langParams": { "zh": { "fineweb": { "charDupRatio": 0.1 } } },
     "dedup": { "memoryMB": 64, "minhash": { "bands": 14, "rows": 8, "wordNgram": 5, "charNgram": 5 } } }
-dedup.memoryMB bounds the rows deduplication sorts in memory at once, whatever the input size
-(beyond it, it sorts in partitions on disk under OUT/work); its clusters still take about
-130 bytes per duplicate found.
+dedup.memoryMB bounds what deduplication holds in memory, whatever the number of documents
+or of duplicates: beyond it, it sorts on disk under OUT/work (hash partitions, sorted runs,
+clusters found by sorting).
 
 tokenize encodes the text of each document, follows it with the end-of-text id, and
 writes TOKDIR/train_000000.bin..., val_000000.bin... (DESIGN.md token shards), a copy of

@@ -97,7 +97,7 @@ export interface PipelineConfig {
   /** Blocked words needed to reject a document. */
   wordBlocklistMin: number;
   pii: boolean;
-  /** memoryMB: what deduplication holds at once (its rows; more spill to OUT/work), whatever the input size. */
+  /** memoryMB: what deduplication holds at once (rows and sorted pairs; more spill to OUT/work), whatever the input size. */
   dedup: { exact: boolean; near: boolean; memoryMB: number; minhash: MinHashConfig };
   /** Worker threads (default: available cores). */
   workers: number;

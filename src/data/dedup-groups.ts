@@ -135,6 +135,13 @@ export class Grouper {
     else this.split(src, name, 0, onDuplicate);
   }
 
+  /** Frees the row arrays (the grouper can still run; they are allocated again). */
+  release(): void {
+    this.packed = new BigUint64Array(0);
+    this.lo = new Uint32Array(0);
+    this.keys = new Float64Array(0);
+  }
+
   private reserve(n: number): void {
     if (this.lo.length >= n) return;
     this.packed = new BigUint64Array(n);

@@ -5,18 +5,26 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { dedupUnits, removalsOf, DEDUP_BUDGET_ROWS, type DedupOptions, type DedupResult, type Removal } from './dedup.js';
+import { dedupUnits, removalsOf, DEDUP_BUDGET_ROWS, type DedupOptions, type DedupStats, type DedupSummary, type Removal } from './dedup.js';
 
-/** A result with its removal rows read back as tuples (what the comparisons below read). */
-type TupleResult = Omit<DedupResult, 'removed'> & { removed: Record<string, Removal[]> };
+/** A summary with the removal files it wrote read back as tuples, by unit (what the comparisons below read). */
+type TupleResult = DedupSummary & { removed: Record<string, Removal[]> };
 
-function asTuples(r: DedupResult): TupleResult {
-  return { ...r, removed: Object.fromEntries(Object.entries(r.removed).map(([u, rows]) => [u, removalsOf(rows)])) };
+function withRemovals(out: string, units: number, summary: DedupSummary): TupleResult {
+  const removed: Record<string, Removal[]> = {};
+  for (let u = 0; u < units; u++) {
+    if (!existsSync(layout.removed(out, u))) continue;
+    const b = readFileSync(layout.removed(out, u));
+    removed[String(u)] = removalsOf(new Uint32Array(b.buffer, b.byteOffset, b.length / 4));
+  }
+  return { ...summary, removed };
 }
+
+const noStats = (): DedupStats => ({ peakRows: 0, partitions: 0, runs: 0, rounds: 0 });
 import { bitsAt } from './dedup-groups.js';
 import { layout } from './layout.js';
 import { U32Writer } from './write.js';
@@ -114,15 +122,15 @@ function fixture(units: Row[][]): string {
   return out;
 }
 
-/** Files under OUT/work that are not signature files. */
+/** Files under OUT/work that are neither signature files nor removal files. */
 function leftovers(out: string): string[] {
-  return readdirSync(layout.work(out)).filter((n) => !n.endsWith('.sig'));
+  return readdirSync(layout.work(out)).filter((n) => !n.endsWith('.sig') && !n.endsWith('.removed'));
 }
 
 function run(out: string, units: Row[][], opts: Omit<DedupOptions, 'bands'>) {
-  const stats = { peakRows: 0, partitions: 0 };
+  const stats = noStats();
   const bands = units.find((rows) => rows.length > 0)?.[0]!.bands.length ?? 3;
-  const result = asTuples(dedupUnits(out, units.map((_, u) => u), { bands, ...opts, stats }));
+  const result = withRemovals(out, units.length, dedupUnits(out, units.map((_, u) => u), { bands, ...opts, stats }));
   return { result, stats };
 }
 
@@ -191,9 +199,9 @@ test('random fixtures and budgets (property): same result as the default, peak r
         try {
           const opts = { bands, exact: true, near: true };
           const ids = units.map((_, u) => u);
-          const base = dedupUnits(out, ids, opts);
-          const stats = { peakRows: 0, partitions: 0 };
-          assert.deepEqual(dedupUnits(out, ids, { ...opts, budgetRows: budget, stats }), base);
+          const base = withRemovals(out, nUnits, dedupUnits(out, ids, opts));
+          const stats = noStats();
+          assert.deepEqual(withRemovals(out, nUnits, dedupUnits(out, ids, { ...opts, budgetRows: budget, stats })), base);
           assert.ok(stats.peakRows <= budget);
           assert.deepEqual(leftovers(out), []);
         } finally {
@@ -205,7 +213,7 @@ test('random fixtures and budgets (property): same result as the default, peak r
   );
 });
 
-test('no documents, or all documents one value: nothing held beyond the budget', () => {
+test('no documents, or all documents one value: nothing held beyond the budget, whatever the duplicates', () => {
   const empty = fixture([[], []]);
   try {
     assert.deepEqual(run(empty, [[], []], { exact: true, near: true, budgetRows: 1 }).result, { removed: {}, exact: 0, near: 0, clusters: 0, examples: [] });
@@ -217,7 +225,9 @@ test('no documents, or all documents one value: nothing held beyond the budget',
   try {
     const { result, stats } = run(out, same, { exact: true, near: true, budgetRows: 2 });
     assert.equal(result.exact, 59);
+    // 59 duplicate pairs through sorters that hold two values: they spill to runs.
     assert.ok(stats.peakRows <= 2);
+    assert.ok(stats.runs > 0);
     assert.deepEqual(result, run(out, same, { exact: true, near: true }).result);
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -240,8 +250,8 @@ test('a rerun after a kill: a stale spill folder is left alone (another shard ma
   }
 });
 
-test('the default budget holds 64 MiB of rows; a budget below one row is refused', () => {
-  assert.equal(DEDUP_BUDGET_ROWS, Math.floor(2 ** 26 / 20));
+test('the default budget holds 64 MiB of rows (a grouper row and a sorter value each); a budget below one row is refused', () => {
+  assert.equal(DEDUP_BUDGET_ROWS, Math.floor(2 ** 26 / 28));
   const out = fixture([[]]);
   try {
     assert.throws(() => dedupUnits(out, [0], { bands: 3, exact: true, near: true, budgetRows: 0 }), UsageError);
@@ -259,4 +269,31 @@ test('bitsAt(hi, lo, from, k) is bits [from, from + k) of the 64-bit value, coun
     }),
     { numRuns: 2000 },
   );
+});
+
+test('a near-duplicate chain longer than the budget is one cluster; removal files of units left with none are deleted', () => {
+  // Document i shares band 0 with i + 1 and band 1 with i + 2 (alternately), so that the
+  // cluster is only found through many links; its keeper is the first document.
+  const n = 200;
+  const units: Row[][] = [0, 1].map((u) =>
+    Array.from({ length: n / 2 }, (_, i) => {
+      const d = u * (n / 2) + i;
+      return { record: 3 * i, exact: [d, 1] as Value, bands: [[Math.floor(d / 2), 5] as Value, [Math.floor((d + 1) / 2), 6] as Value, [d, 7] as Value] };
+    }),
+  );
+  const out = fixture([...units, []]);
+  try {
+    writeFileSync(layout.removed(out, 2), new Uint8Array(16));
+    const small = run(out, [...units, []], { exact: true, near: true, budgetRows: 8 });
+    assert.equal(small.result.near, n - 1);
+    assert.equal(small.result.clusters, 1);
+    assert.ok(small.stats.rounds > 1 && small.stats.runs > 0 && small.stats.peakRows <= 8);
+    assert.deepEqual(small.result.removed['1']!.map((r) => r.slice(2)), Array.from({ length: n / 2 }, () => [0, 0]));
+    assert.equal(existsSync(layout.removed(out, 2)), false);
+    const { examples: _, ...rest } = small.result;
+    assert.deepEqual(rest, definition([...units, []], { exact: true, near: true }));
+    assert.deepEqual(small.result, run(out, [...units, []], { exact: true, near: true }).result);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });

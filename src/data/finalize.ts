@@ -3,7 +3,8 @@
 // the unit's statistics, and write its final marker. Candidates are uncompressed, so the
 // kept documents are compressed once, here; the output bytes depend only on the input.
 
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { RowReader } from './dedup-files.js';
 import { docId, type KeptRecord } from './doc.js';
 import { layout } from './layout.js';
 import { forEachLineSync } from './read/bytes.js';
@@ -29,13 +30,38 @@ export interface FinalMarker {
   snippets: Record<string, string>;
 }
 
-/** A unit's removal rows, checked to be whole rows. */
-function readRemovals(path: string): Uint32Array {
-  const b = readFileSync(path);
-  if (b.length % (4 * REMOVAL_WORDS) !== 0) throw new InputError(`size ${b.length} is not whole removal rows; delete markers/dedup.json to redo dedup`, path);
-  const rows = new Uint32Array(b.length / 4);
-  new Uint8Array(rows.buffer).set(b);
-  return rows;
+/** A unit's removal rows (record, kind, kept unit, kept record; ascending records), read as the candidates go by. */
+class Removals {
+  private readonly rows: RowReader | undefined;
+  private more: boolean;
+  /** Rows in the file, and rows matched to a candidate so far. */
+  readonly total: number;
+  matched = 0;
+
+  constructor(readonly path: string) {
+    const size = existsSync(path) ? statSync(path).size : 0;
+    if (size % (4 * REMOVAL_WORDS) !== 0) throw new InputError(`size ${size} is not whole removal rows; delete markers/dedup.json to redo dedup`, path);
+    this.total = size / (4 * REMOVAL_WORDS);
+    this.rows = size > 0 ? new RowReader(path, REMOVAL_WORDS, 1024) : undefined;
+    this.more = this.rows?.next() ?? false;
+  }
+
+  /** Whether `record` was removed (its row is then block[at, at + 4) of `row`); ask in ascending record order. */
+  find(record: number): boolean {
+    const r = this.rows;
+    while (this.more && r!.block[r!.at]! < record) this.more = r!.next();
+    if (!this.more || r!.block[r!.at] !== record) return false;
+    this.matched++;
+    return true;
+  }
+
+  get row(): { block: Uint32Array; at: number } {
+    return this.rows!;
+  }
+
+  close(): void {
+    this.rows?.close();
+  }
 }
 
 /** Runs step 3 for one unit. `candidates` is the count from its filter marker. */
@@ -53,10 +79,8 @@ export async function finalizeUnit(t: FinalTask, candidates: number): Promise<Fi
   // The candidates are deleted only after the marker is written, so they are here.
   if (!existsSync(src)) throw new InputError('candidates of this unit are missing; delete the unit marker to redo it', src);
   {
-    // This unit's removal rows (dedup.ts), by record; no file: nothing removed.
-    const rows = existsSync(layout.removed(out, unit)) ? readRemovals(layout.removed(out, unit)) : new Uint32Array(0);
-    const byRecord = new Map<number, number>();
-    for (let i = 0; i < rows.length; i += REMOVAL_WORDS) byRecord.set(rows[i]!, i);
+    // This unit's removal rows (dedup.ts), in record order like the candidates; no file: nothing removed.
+    const removals = new Removals(layout.removed(out, unit));
     const kept = new LineWriter(dst);
     const rejected = new LineWriter(layout.rejectedDedup(out, unit));
     try {
@@ -71,12 +95,12 @@ export async function finalizeUnit(t: FinalTask, candidates: number): Promise<Fi
           const id = line.toString('latin1', 7, 21);
           if (want.has(id)) snippets[id] = (JSON.parse(line.toString('utf8')) as KeptRecord).text.slice(0, 300);
         }
-        const at = byRecord.get(record);
-        if (at === undefined) {
+        if (!removals.find(record)) {
           kept.writeBytes(line);
           count(stats, 'dedup', undefined);
           return;
         }
+        const { block: rows, at } = removals.row;
         const reason = rows[at + 1] === REMOVED_EXACT ? 'exact_duplicate' : 'near_duplicate';
         count(stats, 'dedup', reason);
         const rec = JSON.parse(line.toString('utf8')) as KeptRecord;
@@ -85,10 +109,15 @@ export async function finalizeUnit(t: FinalTask, candidates: number): Promise<Fi
         rejected.write(JSON.stringify({ ...rec, stage: 'dedup', reason, duplicateOf: docId(rows[at + 2]!, rows[at + 3]!) }));
       });
       if (seen !== candidates) throw new InputError(`has ${seen} lines, its filter marker says ${candidates}; delete the unit's markers to redo it`, src);
+      if (removals.matched !== removals.total) {
+        throw new InputError(`${removals.total - removals.matched} of its ${removals.total} removal rows name no candidate of this unit; delete markers/dedup.json to redo dedup`, removals.path);
+      }
     } catch (e) {
       kept.abort();
       rejected.abort();
       throw e;
+    } finally {
+      removals.close();
     }
     kept.close();
     rejected.close();

@@ -11,8 +11,7 @@ import { layout } from './layout.js';
 import { Pool } from './pool.js';
 import type { PipelineConfig } from './config.js';
 import type { FilterMarker } from './unit.js';
-import { dedupUnits, type DedupSummary } from './dedup.js';
-import { BYTES_PER_ROW } from './dedup-groups.js';
+import { dedupUnits, DEDUP_BYTES_PER_ROW, type DedupSummary } from './dedup.js';
 import { writeFileAtomic, removeStaleTemps } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import { writeReport, type DataReport } from './report.js';
@@ -123,13 +122,10 @@ export async function prepare(o: PrepareOptions): Promise<PrepareResult> {
     if (!existsSync(layout.dedup(out))) {
       o.onProgress?.({ step: 'dedup', done: 0, total: 1 });
       const d = config.dedup;
-      const budgetRows = Math.max(1, Math.floor((d.memoryMB * 2 ** 20) / BYTES_PER_ROW));
-      const { removed, ...summary } = dedupUnits(out, units, { bands: d.minhash.bands, exact: d.exact, near: d.near, budgetRows });
-      // Each unit's removals in a binary file beside its candidates (finalize reads its own),
-      // then the marker: a kill in between redoes dedup, which writes the same files.
-      for (const [u, rows] of Object.entries(removed)) {
-        writeFileAtomic(layout.removed(out, Number(u)), new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength), false);
-      }
+      const budgetRows = Math.max(1, Math.floor((d.memoryMB * 2 ** 20) / DEDUP_BYTES_PER_ROW));
+      // Each unit's removals go to a binary file beside its candidates (finalize reads its
+      // own), then the marker: a kill in between redoes dedup, which writes the same files.
+      const summary = dedupUnits(out, units, { bands: d.minhash.bands, exact: d.exact, near: d.near, budgetRows });
       writeFileAtomic(layout.dedup(out), JSON.stringify(summary), false);
       o.onProgress?.({ step: 'dedup', done: 1, total: 1 });
     }
