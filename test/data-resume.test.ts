@@ -13,6 +13,7 @@ import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ANVIL, anvil } from './helpers/cli.js';
 import { Rng, enDoc, zhDoc, perturb } from '../src/data/synth.js';
+import { DEDUP_BYTES_PER_ROW } from '../src/data/dedup.js';
 
 function tree(dir: string): Map<string, Buffer> {
   const m = new Map<string, Buffer>();
@@ -61,10 +62,11 @@ test('a run killed at random points and rerun gives output identical to an unint
   const wall = Date.now() - t0;
 
   const out = join(root, 'killed');
-  // The interrupted runs also give deduplication a budget of 10 rows, so that it spills to
-  // disk: the same output, and the same run.json (the budget does not change the output).
+  // The interrupted runs also give deduplication a budget of 10 rows (28 bytes each), so
+  // that its grouping and its sorters spill to disk: the same output, and the same run.json
+  // (the budget does not change the output).
   const config = join(root, 'small-dedup.json');
-  writeFileSync(config, JSON.stringify({ dedup: { memoryMB: (10 * 20) / 2 ** 20 } }));
+  writeFileSync(config, JSON.stringify({ dedup: { memoryMB: (10 * DEDUP_BYTES_PER_ROW) / 2 ** 20 } }));
   const args = ['data', 'prepare', '--input', IN, '--out', out, '--workers', '2', '--license', 'CC0-1.0', '--config', config];
   const outcomes: string[] = [];
   for (const fraction of [0.15, 0.35, 0.55, 0.75, 0.9]) {

@@ -5,8 +5,8 @@
 //
 // The algorithm alternates two rounds (Kiveris, Lattanzi, Mirrokni, Rastogi, Vassilvitskii,
 // "Connected Components in MapReduce and Beyond", SoCC 2014), each one sort of the edges
-// and one pass over them grouped by node; neither changes which nodes are connected nor
-// adds edges:
+// and one pass over them grouped by node; neither changes which nodes are connected, nor
+// makes more edges than it was given:
 // - Large-star: every node u links each neighbour larger than u to m, the smallest of u
 //   and its neighbours.
 // - Small-star: every node u links itself and each neighbour smaller than u to m, the
@@ -17,6 +17,7 @@
 // pass checks that state as it goes; in it, it gives back exactly the star's edges.
 
 import { NO_VALUES, Sorter64, type Cursor64 } from './sort64.js';
+import { AnvilError } from '../util/errors.js';
 
 /** Makes an empty sorter (sharing the caller's budget, folder and stats); `name` (unique) names its files. */
 export type MakeSorter = (name: string) => Sorter64;
@@ -32,24 +33,27 @@ export function components(edges: Sorter64, make: MakeSorter, stats?: { rounds: 
     edges.dispose();
     return NO_VALUES;
   }
+  // Far more rounds than the proof's bound allows (a guard against a bug looping forever).
+  const most = 16 + 4 * Math.ceil(Math.log2(2 * edges.count + 2)) ** 2;
   let input = edges;
   for (let round = 1; ; round++) {
     if (stats) stats.rounds = round;
+    if (round > most) throw new AnvilError(`dedup: connected components did not converge in ${most} rounds (a bug)`);
     // Large-star: every edge in both directions, grouped by node.
     const both = make(`both${round}`);
+    const c0 = input.sorted(true);
     try {
-      const c = input.sorted(true);
-      while (c.next()) {
-        both.push(c.hi, c.lo);
-        both.push(c.lo, c.hi);
+      while (c0.next()) {
+        both.push(c0.hi, c0.lo);
+        both.push(c0.lo, c0.hi);
       }
     } finally {
-      input.dispose();
+      c0.close();
     }
     const large = make(`large${round}`);
     let stars = true;
+    const c = both.sorted(true);
     try {
-      const c = both.sorted(true);
       let u = -1;
       let m = 0;
       let smaller = 0;
@@ -70,7 +74,7 @@ export function components(edges: Sorter64, make: MakeSorter, stats?: { rounds: 
         if (smaller > 1) stars = false;
       }
     } finally {
-      both.dispose();
+      c.close();
     }
     if (stars) {
       // Every component is a star: the large-star edges are (leaf, centre).
@@ -78,19 +82,19 @@ export function components(edges: Sorter64, make: MakeSorter, stats?: { rounds: 
     }
     // Small-star: every edge under its larger node, the smaller ones ascending.
     const small = make(`small${round}`);
+    const c2 = large.sorted(true);
     try {
-      const c = large.sorted(true);
       let u = -1;
       let m = 0;
-      while (c.next()) {
-        if (c.hi !== u) {
-          u = c.hi;
-          m = c.lo;
+      while (c2.next()) {
+        if (c2.hi !== u) {
+          u = c2.hi;
+          m = c2.lo;
           small.push(u, m);
-        } else small.push(c.lo, m);
+        } else small.push(c2.lo, m);
       }
     } finally {
-      large.dispose();
+      c2.close();
     }
     input = small;
   }

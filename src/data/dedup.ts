@@ -26,7 +26,7 @@ import { FileCursor, NO_VALUES, Sorter64, writeValues, type Cursor64, type SortS
 import { components } from './components.js';
 import { U32Writer } from './write.js';
 import { tmpName } from '../util/atomic-file.js';
-import { UsageError } from '../util/errors.js';
+import { AnvilError, UsageError } from '../util/errors.js';
 
 /** A removed document: its record, kind, and the kept document of its cluster. */
 export type Removal = [record: number, kind: 'exact' | 'near', keptUnit: number, keptRecord: number];
@@ -53,7 +53,7 @@ export interface DedupOptions {
   bands: number;
   exact: boolean;
   near: boolean;
-  /** Most signature rows held in memory at once (default DEDUP_BUDGET_ROWS); more spill to disk. */
+  /** Most rows (grouper rows, sorter values) one grouper or sorter holds at once (default DEDUP_BUDGET_ROWS); more spill to disk. */
   budgetRows?: number;
   /** Filled in with what was held and written (see DedupStats). */
   stats?: DedupStats;
@@ -61,7 +61,7 @@ export interface DedupOptions {
 
 /** What a dedup run held and wrote. */
 export interface DedupStats {
-  /** Most rows (grouper rows or sorter values) one step held in memory at once. */
+  /** Most rows (grouper rows or sorter values) one grouper or sorter held in memory at once. */
   peakRows: number;
   /** Partition files of the grouping passes. */
   partitions: number;
@@ -72,9 +72,9 @@ export interface DedupStats {
 }
 
 /**
- * Bytes of memory per row of the budget: a grouper row (20) while, during the band passes,
- * the sorter of near-duplicate pairs fills (8 per value). The later steps hold less: two
- * sorters at once, and removal rows in batches of a quarter budget.
+ * Bytes of memory per row of the budget: during the band passes, a grouper row (20) and a
+ * value of the sorter of near-duplicate pairs (8). The later steps hold two sorters (16)
+ * once the grouper's arrays are freed.
  */
 export const DEDUP_BYTES_PER_ROW = BYTES_PER_ROW + 8;
 
@@ -152,7 +152,11 @@ class RecordReader {
       const rows = Math.min(RECORD_BLOCK_ROWS, starts[i + 1]! - starts[i]! - row);
       const bytes = new Uint8Array(this.block.buffer, 0, rows * this.words * 4);
       let got = 0;
-      while (got < bytes.length) got += readSync(this.fd, bytes, got, bytes.length - got, row * this.words * 4 + got);
+      while (got < bytes.length) {
+        const n = readSync(this.fd, bytes, got, bytes.length - got, row * this.words * 4 + got);
+        if (n === 0) throw new AnvilError(`dedup: ${layout.signatures(this.out, this.units[i]!)} ended early (did it change during dedup?)`);
+        got += n;
+      }
       this.first = row;
       this.rows = rows;
     }
@@ -206,128 +210,41 @@ const SPILL = 'dedup-spill';
 const EXAMPLES = 10;
 const EXAMPLE_MEMBERS = 20;
 
-/**
- * Writes the removal rows, given in ascending document order, to one file per unit
- * (layout.removed), and counts them. Rows wait in batches so that their kept documents'
- * records are read in ascending order too.
- */
-class RemovalWriter {
-  readonly summary: DedupSummary = { exact: 0, near: 0, clusters: 0, examples: [] };
-  private readonly doc: Uint32Array;
-  private readonly keeper: Uint32Array;
-  private readonly kind: Uint8Array;
-  private readonly order: BigUint64Array;
-  private readonly keptRecord: Uint32Array;
-  private readonly keptUnit: Uint32Array;
-  private n = 0;
-  private readonly docs: RecordReader;
-  private readonly kept: RecordReader;
-  private writer: U32Writer | undefined;
-  private writerUnit = -1;
-  private readonly written = new Set<number>();
-  private readonly row = new Uint32Array(REMOVAL_WORDS);
-  // The smallest kept documents so far (ascending) with their first removed ids; since
-  // removals come in document order and a keeper precedes its cluster, a keeper is either
-  // taken at its first removal or never.
-  private readonly examples: { key: number; kept: string; removed: string[]; near: boolean }[] = [];
+/** Every removal in document order: the near and exact value files (document, keeper) merged; no document is in both. */
+class Removals {
+  private readonly near: FileCursor;
+  private readonly exact: FileCursor;
+  private moreNear: boolean;
+  private moreExact: boolean;
+  doc = 0;
+  keeper = 0;
+  kind = REMOVED_EXACT;
 
-  constructor(
-    private readonly out: string,
-    private readonly units: number[],
-    ords: Ordinals,
-    words: number,
-    batch: number,
-    private readonly keepers: Sorter64,
-  ) {
-    this.doc = new Uint32Array(batch);
-    this.keeper = new Uint32Array(batch);
-    this.kind = new Uint8Array(batch);
-    this.order = new BigUint64Array(batch);
-    this.keptRecord = new Uint32Array(batch);
-    this.keptUnit = new Uint32Array(batch);
-    this.docs = new RecordReader(out, units, ords, words);
-    this.kept = new RecordReader(out, units, ords, words);
+  constructor(nearPath: string, exactPath: string) {
+    this.near = new FileCursor(nearPath);
+    this.exact = new FileCursor(exactPath);
+    this.moreNear = this.near.next();
+    this.moreExact = this.exact.next();
   }
 
-  add(doc: number, keeper: number, kind: number): void {
-    if (this.n === this.doc.length) this.flush();
-    this.doc[this.n] = doc;
-    this.keeper[this.n] = keeper;
-    this.kind[this.n] = kind;
-    this.n++;
-    this.keepers.push(keeper, 0);
-    if (kind === REMOVED_EXACT) this.summary.exact++;
-    else this.summary.near++;
-  }
-
-  private flush(): void {
-    const n = this.n;
-    // The batch's kept documents in ascending order (index in the low word).
-    const words = new Uint32Array(this.order.buffer, 0, 2 * n);
-    for (let i = 0; i < n; i++) {
-      words[2 * i] = i;
-      words[2 * i + 1] = this.keeper[i]!;
+  next(): boolean {
+    const take = this.moreNear && (!this.moreExact || this.near.hi < this.exact.hi) ? this.near : this.moreExact ? this.exact : undefined;
+    if (!take) return false;
+    this.doc = take.hi;
+    this.keeper = take.lo;
+    if (take === this.near) {
+      this.kind = REMOVED_NEAR;
+      this.moreNear = this.near.next();
+    } else {
+      this.kind = REMOVED_EXACT;
+      this.moreExact = this.exact.next();
     }
-    this.order.subarray(0, n).sort();
-    for (let j = 0; j < n; j++) {
-      const i = words[2 * j]!;
-      this.keptRecord[i] = this.kept.record(this.keeper[i]!);
-      this.keptUnit[i] = this.units[this.kept.unitIndex]!;
-    }
-    const row = this.row;
-    for (let i = 0; i < n; i++) {
-      const record = this.docs.record(this.doc[i]!);
-      const unit = this.units[this.docs.unitIndex]!;
-      if (unit !== this.writerUnit) this.open(unit);
-      row[0] = record;
-      row[1] = this.kind[i]!;
-      row[2] = this.keptUnit[i]!;
-      row[3] = this.keptRecord[i]!;
-      this.writer!.write(row);
-      this.example(this.keeper[i]!, docId(row[2], row[3]), docId(unit, record), this.kind[i] === REMOVED_NEAR);
-    }
-    this.n = 0;
+    return true;
   }
 
-  private open(unit: number): void {
-    this.writer?.close();
-    this.writer = new U32Writer(layout.removed(this.out, unit), REMOVAL_WORDS * 1024);
-    this.writerUnit = unit;
-    this.written.add(unit);
-  }
-
-  private example(key: number, kept: string, removed: string, near: boolean): void {
-    const ex = this.examples;
-    let e = ex.find((x) => x.key === key);
-    if (!e) {
-      if (ex.length === EXAMPLES && key > ex[EXAMPLES - 1]!.key) return;
-      e = { key, kept, removed: [], near: false };
-      const at = ex.findIndex((x) => x.key > key);
-      ex.splice(at < 0 ? ex.length : at, 0, e);
-      if (ex.length > EXAMPLES) ex.pop();
-    }
-    if (e.removed.length < EXAMPLE_MEMBERS) e.removed.push(removed);
-    e.near ||= near;
-  }
-
-  /** Writes what is left, removes the removal files of units with none, and gives the summary. */
-  finish(): DedupSummary {
-    if (this.n > 0) this.flush();
-    this.writer?.close();
-    this.writer = undefined;
-    for (const u of this.units) if (!this.written.has(u)) rmSync(layout.removed(this.out, u), { force: true });
-    let clusters = 0;
-    for (const c = this.keepers.sorted(true); c.next(); ) clusters++;
-    this.summary.clusters = clusters;
-    this.summary.examples = this.examples.map((e) => ({ kept: e.kept, removed: e.removed, kind: e.near ? 'near' : 'exact' }));
-    return this.summary;
-  }
-
-  /** Closes the files (after an error the unfinished unit file is deleted). */
   close(): void {
-    this.writer?.abort();
-    this.docs.close();
-    this.kept.close();
+    this.near.close();
+    this.exact.close();
   }
 }
 
@@ -350,59 +267,111 @@ export function dedupUnits(out: string, units: number[], opts: DedupOptions): De
   const make = (name: string) => new Sorter64(budget, spill, `${name}-${seq++}`, sortStats);
   const groups = new Grouper(budget, spill);
   const rounds = { rounds: 0 };
-  let removals: RemovalWriter | undefined;
+  const open: { close(): void }[] = []; // closed at the end, after an error too
+  const opened = <T extends { close(): void }>(c: T): T => (open.push(c), c);
   try {
     mkdirSync(spill, { recursive: true });
     // Exact: (document, first document with its hash), by document.
     const exact = make('exact');
     if (opts.exact) groups.run(signatureColumn(out, units, words, ords, 1), 'exact', (first, d) => exact.push(d, first));
     const exactFile = { path: join(spill, 'exact.u64'), rows: 0 };
-    exactFile.rows = writeValues(exact.sorted(), exactFile.path);
+    exactFile.rows = writeValues(opened(exact.sorted()), exactFile.path);
     // Near: the pairs sharing a band key are edges; exact duplicates already removed take no part.
-    const nearPath = join(spill, 'near.u64');
     let near: Cursor64 = NO_VALUES;
     if (opts.near) {
       const edges = make('edges');
       for (let b = 0; b < opts.bands; b++) {
         groups.run(signatureColumn(out, units, words, ords, 3 + 2 * b, exactFile), `band${b}`, (first, d) => edges.push(d, first));
       }
-      groups.release();
-      near = components(edges, make, rounds);
+      near = opened(components(edges, make, rounds));
     }
+    groups.release();
     // (document, its cluster's smallest document) of every near duplicate, by document.
+    const nearPath = join(spill, 'near.u64');
     writeValues(near, nearPath);
     // An exact duplicate's keeper: its first document's, which may itself be a near duplicate.
     const byFirst = make('byfirst');
-    for (const c = new FileCursor(exactFile.path); c.next(); ) byFirst.push(c.lo, c.hi);
+    for (const c = opened(new FileCursor(exactFile.path)); c.next(); ) byFirst.push(c.lo, c.hi);
     const exactKept = make('exactkept');
     {
-      const f = byFirst.sorted();
-      const l = new FileCursor(nearPath);
+      const f = opened(byFirst.sorted());
+      const l = opened(new FileCursor(nearPath));
       let more = l.next();
       while (f.next()) {
         while (more && l.hi < f.hi) more = l.next();
         exactKept.push(f.lo, more && l.hi === f.hi ? l.lo : f.hi);
       }
-      l.close();
     }
-    // Both kinds in document order (no document is both).
-    removals = new RemovalWriter(out, units, ords, words, Math.max(1, budget >> 2), make('keepers'));
-    const e = exactKept.sorted();
-    const l = new FileCursor(nearPath);
-    let moreE = e.next();
-    let moreL = l.next();
-    while (moreE || moreL) {
-      if (moreL && (!moreE || l.hi < e.hi)) {
-        removals.add(l.hi, l.lo, REMOVED_NEAR);
-        moreL = l.next();
-      } else {
-        removals.add(e.hi, e.lo, REMOVED_EXACT);
-        moreE = e.next();
+    const exactPath = join(spill, 'exact-kept.u64');
+    writeValues(opened(exactKept.sorted()), exactPath);
+
+    // Every removal as (keeper, document): in keeper order the kept documents' records are
+    // read in one ascending pass, the clusters counted, and the first ten (the smallest
+    // keepers) with their first members are the report's examples.
+    const byKeeper = make('bykeeper');
+    for (const r = opened(new Removals(nearPath, exactPath)); r.next(); ) byKeeper.push(r.keeper, r.doc);
+    const keptRecords = make('keptrecords'); // (document, its keeper's record)
+    const examples: { keeper: number; members: number[] }[] = [];
+    let clusters = 0;
+    const records = opened(new RecordReader(out, units, ords, words));
+    {
+      let keeper = -1;
+      let record = 0;
+      for (const c = opened(byKeeper.sorted()); c.next(); ) {
+        if (c.hi !== keeper) {
+          keeper = c.hi;
+          record = records.record(keeper);
+          clusters++;
+          if (examples.length < EXAMPLES) examples.push({ keeper, members: [] });
+        }
+        const ex = examples[examples.length - 1]!;
+        if (ex.keeper === keeper && ex.members.length < EXAMPLE_MEMBERS) ex.members.push(c.lo);
+        keptRecords.push(c.lo, record);
       }
     }
-    return removals.finish();
+
+    // The removal rows in document order, one file per unit.
+    const summary: DedupSummary = { exact: 0, near: 0, clusters, examples: [] };
+    const written = new Set<number>();
+    {
+      const kept = opened(keptRecords.sorted());
+      const docs = opened(new RecordReader(out, units, ords, words));
+      const row = new Uint32Array(REMOVAL_WORDS);
+      let writer: U32Writer | undefined;
+      try {
+        for (const r = opened(new Removals(nearPath, exactPath)); r.next(); ) {
+          if (!kept.next() || kept.hi !== r.doc) throw new AnvilError(`dedup: no kept record for document ${r.doc} (a bug)`);
+          row[0] = docs.record(r.doc);
+          const unit = units[docs.unitIndex]!;
+          if (!written.has(unit)) {
+            writer?.close();
+            writer = new U32Writer(layout.removed(out, unit), REMOVAL_WORDS * 1024);
+            written.add(unit);
+          }
+          row[1] = r.kind;
+          row[2] = units[ords.unitAt(r.keeper)]!;
+          row[3] = kept.lo;
+          writer!.write(row);
+          if (r.kind === REMOVED_EXACT) summary.exact++;
+          else summary.near++;
+        }
+        writer?.close();
+      } catch (e) {
+        writer?.abort();
+        throw e;
+      }
+    }
+    for (const u of units) if (!written.has(u)) rmSync(layout.removed(out, u), { force: true });
+
+    // The examples' ids; a cluster is 'near' when its keeper kept near duplicates.
+    const nearKept = new Set<number>();
+    const shown = new Set(examples.map((e) => e.keeper));
+    for (const c = opened(new FileCursor(nearPath)); c.next(); ) if (shown.has(c.lo)) nearKept.add(c.lo);
+    const id = (d: number) => docId(units[ords.unitAt(d)]!, records.record(d));
+    summary.examples = examples.map((e) => ({ kept: id(e.keeper), removed: e.members.map(id), kind: nearKept.has(e.keeper) ? 'near' : 'exact' }));
+    return summary;
   } finally {
-    removals?.close();
+    for (const c of open) c.close();
     rmSync(spill, { recursive: true, force: true });
     if (opts.stats) {
       Object.assign(opts.stats, {

@@ -71,6 +71,22 @@ test('sorter: thousands of runs are merged in levels, 64 at a time', () => {
   });
 });
 
+test('sorter: a cursor closed early deletes the runs; no push after a read, spilled or not', () => {
+  withDir((dir) => {
+    for (const budget of [3, 100]) {
+      const s = new Sorter64(budget, dir, 'c');
+      for (let i = 40; i > 0; i--) s.push(0, i);
+      const c = s.sorted();
+      assert.ok(c.next() && c.next());
+      assert.deepEqual([c.hi, c.lo], [0, 2]);
+      assert.equal(readdirSync(dir).length > 0, budget < 40);
+      c.close();
+      assert.deepEqual(readdirSync(dir), []);
+      assert.throws(() => s.push(1, 1), /push after read/);
+    }
+  });
+});
+
 test('sorter: a value file written and read back; a sorter is read once', () => {
   withDir((dir) => {
     const s = new Sorter64(4, dir, 'w');

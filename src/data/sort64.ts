@@ -18,6 +18,8 @@ export interface Cursor64 {
   next(): boolean;
   readonly hi: number;
   readonly lo: number;
+  /** Closes its files (done by itself at the end; needed when left early, after an error). */
+  close(): void;
 }
 
 /** What sorters did: the most values one held in memory, the run files written. */
@@ -30,8 +32,6 @@ export interface SortStats {
 const FANIN = 64;
 /** Rows per read block of a run file (8 bytes each). */
 const RUN_READ_ROWS = 4096;
-/** Smallest buffer allocated: the buffer doubles up to the budget. */
-const FIRST_ROWS = 1024;
 
 /** The values of a file of (lo, hi) word pairs, in file order. */
 export class FileCursor implements Cursor64 {
@@ -53,7 +53,7 @@ export class FileCursor implements Cursor64 {
 }
 
 /** An empty cursor. */
-export const NO_VALUES: Cursor64 = { next: () => false, hi: 0, lo: 0 };
+export const NO_VALUES: Cursor64 = { next: () => false, hi: 0, lo: 0, close: () => {} };
 
 /** Values in a sorted in-memory buffer (words: lo, hi per value, little-endian BigUint64Array). */
 class MemoryCursor implements Cursor64 {
@@ -61,15 +61,23 @@ class MemoryCursor implements Cursor64 {
   hi = 0;
   lo = 0;
   constructor(
-    private readonly words: Uint32Array,
+    private words: Uint32Array,
     private readonly n: number,
   ) {}
   next(): boolean {
     this.i += 2;
-    if (this.i >= 2 * this.n) return false;
+    if (this.i >= 2 * this.n) {
+      this.close();
+      return false;
+    }
     this.lo = this.words[this.i]!;
     this.hi = this.words[this.i + 1]!;
     return true;
+  }
+  /** Lets the buffer go (a finished cursor may stay referenced). */
+  close(): void {
+    this.words = new Uint32Array(0);
+    this.i = Infinity;
   }
 }
 
@@ -104,6 +112,10 @@ class MergeCursor implements Cursor64 {
     this.lo = h[0]!.lo;
     return true;
   }
+  close(): void {
+    for (const c of this.heap) c.close();
+    this.heap.length = 0;
+  }
   private down(i: number): void {
     const h = this.heap;
     for (;;) {
@@ -123,6 +135,9 @@ class UniqueCursor implements Cursor64 {
   hi = 0;
   lo = 0;
   constructor(private readonly src: Cursor64) {}
+  close(): void {
+    this.src.close();
+  }
   next(): boolean {
     while (this.src.next()) {
       if (this.any && this.src.hi === this.hi && this.src.lo === this.lo) continue;
@@ -149,9 +164,13 @@ class DisposingCursor implements Cursor64 {
       this.lo = this.src.lo;
       return true;
     }
+    this.close();
+    return false;
+  }
+  close(): void {
+    this.src.close();
     this.end?.();
     this.end = undefined;
-    return false;
   }
 }
 
@@ -178,6 +197,7 @@ export class Sorter64 {
 
   push(hi: number, lo: number): void {
     if (this.n === this.buf.length) this.room();
+    else if (this.done) throw new Error(`sorter ${this.name}: push after read`);
     const w = this.words;
     w[2 * this.n] = lo;
     w[2 * this.n + 1] = hi;
@@ -185,17 +205,16 @@ export class Sorter64 {
     this.count++;
   }
 
-  /** Makes room for one more value: a larger buffer up to the budget, then a run file. */
+  /**
+   * Makes room for one more value: the buffer at first (the whole budget at once: its pages
+   * take memory only as they are written), a run file when it is full.
+   */
   private room(): void {
     if (this.done) throw new Error(`sorter ${this.name}: push after read`);
-    if (this.buf.length < this.budget) {
-      const grown = new BigUint64Array(Math.min(this.budget, Math.max(FIRST_ROWS, 2 * this.buf.length)));
-      grown.set(this.buf.subarray(0, this.n));
-      this.buf = grown;
-      this.words = new Uint32Array(grown.buffer);
-      return;
-    }
-    this.spill();
+    if (this.buf.length === 0) {
+      this.buf = new BigUint64Array(this.budget);
+      this.words = new Uint32Array(this.buf.buffer);
+    } else this.spill();
   }
 
   private runPath(): string {
@@ -230,7 +249,12 @@ export class Sorter64 {
           continue;
         }
         const path = this.runPath();
-        writeValues(new MergeCursor(group.map((p) => new FileCursor(p))), path);
+        const merged = new MergeCursor(group.map((p) => new FileCursor(p)));
+        try {
+          writeValues(merged, path);
+        } finally {
+          merged.close();
+        }
         for (const p of group) rmSync(p, { force: true });
         next.push(path);
         this.stats.runs++;
