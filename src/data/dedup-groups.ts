@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { eachRow } from './dedup-files.js';
 import { U32Writer } from './write.js';
 import { AnvilError } from '../util/errors.js';
+import type { BufferPool } from './sort64.js';
 
 /** Calls a row's consumer with its value (hi, lo: the 64-bit value's halves) and document key. */
 export type RowFn = (hi: number, lo: number, key: number) => void;
@@ -36,8 +37,8 @@ export interface GroupStats {
   partitions: number;
 }
 
-/** Bytes held per row in memory: the sort value, the value's low half, the document key. */
-export const BYTES_PER_ROW = 20;
+/** Bytes held per row in memory: the sort value, the value's low half, the document (a uint32 ordinal). */
+export const BYTES_PER_ROW = 16;
 /** Partitions per split, as bits of the value: at most 2^8 files open at once. */
 const FANOUT_BITS = 8;
 /** Buffered rows per partition file (16 bytes each). */
@@ -116,18 +117,26 @@ class Partition {
   }
 }
 
-/** Finds shared values pass after pass, holding at most `budget` rows; spills to `dir`. */
+/**
+ * Finds shared values pass after pass, holding at most `budget` rows; spills to `dir`.
+ * Document keys are uint32 (dedup's ordinals).
+ */
 export class Grouper {
   readonly stats: GroupStats = { peakRows: 0, partitions: 0 };
-  // Row arrays reused by every in-memory group; grown on demand, never past the budget.
-  private packed = new BigUint64Array(0); // sort values (see inMemory)
-  private lo = new Uint32Array(0); // the values' low halves
-  private keys = new Float64Array(0);
+  // Row arrays reused by every in-memory group: two buffers of `budget` 64-bit values (from
+  // the pool when there is one), taken at the first group in memory.
+  private packed: BigUint64Array = new BigUint64Array(0); // sort values (see inMemory)
+  private pair: BigUint64Array = new BigUint64Array(0); // holds lo and keys
+  private lo: Uint32Array = new Uint32Array(0); // the values' low halves
+  private keys: Uint32Array = new Uint32Array(0);
 
   constructor(
     private readonly budget: number,
     private readonly dir: string,
-  ) {}
+    private readonly pool?: BufferPool,
+  ) {
+    if (pool && pool.rows !== budget) throw new Error(`grouper: budget ${budget}, pool buffers of ${pool.rows}`);
+  }
 
   /** Calls onDuplicate for every row whose value an earlier row (smaller key) has; `name` names spill files. */
   run(src: RowSource, name: string, onDuplicate: DuplicateFn): void {
@@ -135,18 +144,23 @@ export class Grouper {
     else this.split(src, name, 0, onDuplicate);
   }
 
-  /** Frees the row arrays (the grouper can still run; they are allocated again). */
+  /** Gives the row arrays back (the grouper can still run; it takes them again). */
   release(): void {
-    this.packed = new BigUint64Array(0);
-    this.lo = new Uint32Array(0);
-    this.keys = new Float64Array(0);
+    if (this.packed.length > 0 && this.pool) {
+      this.pool.give(this.packed);
+      this.pool.give(this.pair);
+    }
+    this.packed = this.pair = new BigUint64Array(0);
+    this.lo = this.keys = new Uint32Array(0);
   }
 
-  private reserve(n: number): void {
-    if (this.lo.length >= n) return;
-    this.packed = new BigUint64Array(n);
-    this.lo = new Uint32Array(n);
-    this.keys = new Float64Array(n);
+  private reserve(): void {
+    if (this.packed.length > 0) return;
+    const take = () => this.pool?.take() ?? new BigUint64Array(this.budget);
+    this.packed = take();
+    this.pair = take();
+    this.lo = new Uint32Array(this.pair.buffer, 0, this.budget);
+    this.keys = new Uint32Array(this.pair.buffer, 4 * this.budget, this.budget);
   }
 
   /**
@@ -155,7 +169,7 @@ export class Grouper {
    * sit together, in row (key) order, with no lookup per row.
    */
   private inMemory(src: RowSource, onDuplicate: DuplicateFn): void {
-    this.reserve(src.rows);
+    this.reserve();
     const { packed, lo, keys } = this;
     const halves = new Uint32Array(packed.buffer, 0, 2 * src.rows); // (sort lo, sort hi) per row
     const bits = src.rows <= 1 ? 0 : 32 - Math.clz32(src.rows - 1); // holds every index

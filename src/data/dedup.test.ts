@@ -24,7 +24,7 @@ function withRemovals(out: string, units: number, summary: DedupSummary): TupleR
   return { ...summary, removed };
 }
 
-const noStats = (): DedupStats => ({ peakRows: 0, partitions: 0, runs: 0, rounds: 0 });
+const noStats = (): DedupStats => ({ peakRows: 0, partitions: 0, runs: 0, rounds: 0, buffers: 0 });
 import { bitsAt } from './dedup-groups.js';
 import { layout } from './layout.js';
 import { U32Writer } from './write.js';
@@ -152,6 +152,7 @@ test('planted duplicates across units: every budget gives the default result, wh
         const small = run(out, units, { ...flags, budgetRows: budget });
         assert.deepEqual(small.result, base.result, `budget ${budget}`);
         assert.ok(small.stats.peakRows <= budget, `budget ${budget}: held ${small.stats.peakRows} rows`);
+        assert.ok(small.stats.buffers <= 3, `budget ${budget}: ${small.stats.buffers} buffers`);
         const rows = units.flat().length;
         assert.equal(small.stats.partitions > 0, budget < rows, `budget ${budget} spills, ${rows} rows`);
         assert.deepEqual(leftovers(out), []);
@@ -202,7 +203,7 @@ test('random fixtures and budgets (property): same result as the default, peak r
           const base = withRemovals(out, nUnits, dedupUnits(out, ids, opts));
           const stats = noStats();
           assert.deepEqual(withRemovals(out, nUnits, dedupUnits(out, ids, { ...opts, budgetRows: budget, stats })), base);
-          assert.ok(stats.peakRows <= budget);
+          assert.ok(stats.peakRows <= budget && stats.buffers <= 3);
           assert.deepEqual(leftovers(out), []);
         } finally {
           rmSync(out, { recursive: true, force: true });
@@ -226,7 +227,7 @@ test('no documents, or all documents one value: nothing held beyond the budget, 
     const { result, stats } = run(out, same, { exact: true, near: true, budgetRows: 2 });
     assert.equal(result.exact, 59);
     // 59 duplicate pairs through sorters that hold two values: they spill to runs.
-    assert.ok(stats.peakRows <= 2);
+    assert.ok(stats.peakRows <= 2 && stats.buffers <= 3);
     assert.ok(stats.runs > 0);
     assert.deepEqual(result, run(out, same, { exact: true, near: true }).result);
   } finally {
@@ -250,8 +251,8 @@ test('a rerun after a kill: a stale spill folder is left alone (another shard ma
   }
 });
 
-test('the default budget holds 64 MiB of rows (a grouper row and a sorter value each); a budget below one row is refused', () => {
-  assert.equal(DEDUP_BUDGET_ROWS, Math.floor(2 ** 26 / 28));
+test('the default budget holds 64 MiB of rows (three buffers of 64-bit values); a budget below one row is refused', () => {
+  assert.equal(DEDUP_BUDGET_ROWS, Math.floor(2 ** 26 / 24));
   const out = fixture([[]]);
   try {
     assert.throws(() => dedupUnits(out, [0], { bands: 3, exact: true, near: true, budgetRows: 0 }), UsageError);
@@ -287,7 +288,7 @@ test('a near-duplicate chain longer than the budget is one cluster; removal file
     const small = run(out, [...units, []], { exact: true, near: true, budgetRows: 8 });
     assert.equal(small.result.near, n - 1);
     assert.equal(small.result.clusters, 1);
-    assert.ok(small.stats.rounds > 1 && small.stats.runs > 0 && small.stats.peakRows <= 8);
+    assert.ok(small.stats.rounds > 1 && small.stats.runs > 0 && small.stats.peakRows <= 8 && small.stats.buffers <= 3);
     assert.deepEqual(small.result.removed['1']!.map((r) => r.slice(2)), Array.from({ length: n / 2 }, () => [0, 0]));
     assert.equal(existsSync(layout.removed(out, 2)), false);
     const { examples: _, ...rest } = small.result;

@@ -12,8 +12,9 @@
 // number of documents or of duplicates is held in memory: the pairs found (exact: document
 // and first document; near: edges) go to external sorters (sort64.ts), the clusters are
 // found by sorting, the removal rows are written unit by unit as they come out in document
-// order. Memory is a budget of rows (DEDUP_BYTES_PER_ROW each: a grouper row and a sorter
-// value) with the files under OUT/work/ taking the rest. The signature files stay on disk.
+// order. Memory is a budget of rows: three buffers of that many 64-bit values, shared by
+// the grouper and the sorters (DEDUP_BYTES_PER_ROW); the files under OUT/work/ take the
+// rest. The signature files stay on disk.
 
 import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import { sigWords } from './unit.js';
 import { docId } from './doc.js';
 import { eachRow } from './dedup-files.js';
 import { BYTES_PER_ROW, Grouper, type RowSource } from './dedup-groups.js';
-import { FileCursor, NO_VALUES, Sorter64, writeValues, type Cursor64, type SortStats } from './sort64.js';
+import { BufferPool, FileCursor, NO_VALUES, Sorter64, writeValues, type Cursor64, type SortStats } from './sort64.js';
 import { components } from './components.js';
 import { U32Writer } from './write.js';
 import { tmpName } from '../util/atomic-file.js';
@@ -69,16 +70,18 @@ export interface DedupStats {
   runs: number;
   /** Rounds of the connected-components step (0: no near-duplicate pairs). */
   rounds: number;
+  /** Buffers of `budgetRows` 64-bit values allocated (the most in use at once; at most 3). */
+  buffers: number;
 }
 
 /**
- * Bytes of memory per row of the budget: during the band passes, a grouper row (20) and a
- * value of the sorter of near-duplicate pairs (8). The later steps hold two sorters (16)
- * once the grouper's arrays are freed.
+ * Bytes of memory per row of the budget: three buffers of 64-bit values, which is what the
+ * band passes hold (a grouper row, 16, and a value of the sorter of near-duplicate pairs,
+ * 8); the later steps hold two sorters (16), reusing the same buffers.
  */
 export const DEDUP_BYTES_PER_ROW = BYTES_PER_ROW + 8;
 
-/** Default memory budget: the rows that fit in 64 MiB (about 2.4 million). */
+/** Default memory budget: the rows that fit in 64 MiB (about 2.8 million). */
 export const DEDUP_BUDGET_ROWS = Math.floor((64 * 2 ** 20) / DEDUP_BYTES_PER_ROW);
 
 /** Ordinals are uint32: a run deduplicates at most this many documents. */
@@ -264,8 +267,11 @@ export function dedupUnits(out: string, units: number[], opts: DedupOptions): De
   const spill = tmpName(join(layout.work(out), SPILL));
   const sortStats: SortStats = { peakRows: 0, runs: 0 };
   let seq = 0;
-  const make = (name: string) => new Sorter64(budget, spill, `${name}-${seq++}`, sortStats);
-  const groups = new Grouper(budget, spill);
+  // At most three buffers of the pool are in use at once: the grouper's two and the edges'
+  // sorter during the band passes; one sorter read while the next fills after them.
+  const pool = new BufferPool(budget);
+  const make = (name: string) => new Sorter64(budget, spill, `${name}-${seq++}`, sortStats, pool);
+  const groups = new Grouper(budget, spill, pool);
   const rounds = { rounds: 0 };
   const open: { close(): void }[] = []; // closed at the end, after an error too
   const opened = <T extends { close(): void }>(c: T): T => (open.push(c), c);
@@ -283,6 +289,7 @@ export function dedupUnits(out: string, units: number[], opts: DedupOptions): De
       for (let b = 0; b < opts.bands; b++) {
         groups.run(signatureColumn(out, units, words, ords, 3 + 2 * b, exactFile), `band${b}`, (first, d) => edges.push(d, first));
       }
+      groups.release();
       near = opened(components(edges, make, rounds));
     }
     groups.release();
@@ -379,6 +386,7 @@ export function dedupUnits(out: string, units: number[], opts: DedupOptions): De
         partitions: groups.stats.partitions,
         runs: sortStats.runs,
         rounds: rounds.rounds,
+        buffers: pool.allocated,
       } satisfies DedupStats);
     }
   }

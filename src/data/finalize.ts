@@ -79,11 +79,12 @@ export async function finalizeUnit(t: FinalTask, candidates: number): Promise<Fi
   // The candidates are deleted only after the marker is written, so they are here.
   if (!existsSync(src)) throw new InputError('candidates of this unit are missing; delete the unit marker to redo it', src);
   {
-    // This unit's removal rows (dedup.ts), in record order like the candidates; no file: nothing removed.
-    const removals = new Removals(layout.removed(out, unit));
     const kept = new LineWriter(dst);
     const rejected = new LineWriter(layout.rejectedDedup(out, unit));
+    let removals: Removals | undefined;
     try {
+      // This unit's removal rows (dedup.ts), in record order like the candidates; no file: nothing removed.
+      const rm = (removals = new Removals(layout.removed(out, unit)));
       // Candidates are uncompressed JSONL written by this pipeline: kept lines go out as
       // the same bytes, only removed ones (and report examples) are parsed.
       let seen = 0;
@@ -95,12 +96,12 @@ export async function finalizeUnit(t: FinalTask, candidates: number): Promise<Fi
           const id = line.toString('latin1', 7, 21);
           if (want.has(id)) snippets[id] = (JSON.parse(line.toString('utf8')) as KeptRecord).text.slice(0, 300);
         }
-        if (!removals.find(record)) {
+        if (!rm.find(record)) {
           kept.writeBytes(line);
           count(stats, 'dedup', undefined);
           return;
         }
-        const { block: rows, at } = removals.row;
+        const { block: rows, at } = rm.row;
         const reason = rows[at + 1] === REMOVED_EXACT ? 'exact_duplicate' : 'near_duplicate';
         count(stats, 'dedup', reason);
         const rec = JSON.parse(line.toString('utf8')) as KeptRecord;
@@ -109,15 +110,15 @@ export async function finalizeUnit(t: FinalTask, candidates: number): Promise<Fi
         rejected.write(JSON.stringify({ ...rec, stage: 'dedup', reason, duplicateOf: docId(rows[at + 2]!, rows[at + 3]!) }));
       });
       if (seen !== candidates) throw new InputError(`has ${seen} lines, its filter marker says ${candidates}; delete the unit's markers to redo it`, src);
-      if (removals.matched !== removals.total) {
-        throw new InputError(`${removals.total - removals.matched} of its ${removals.total} removal rows name no candidate of this unit; delete markers/dedup.json to redo dedup`, removals.path);
+      if (rm.matched !== rm.total) {
+        throw new InputError(`${rm.total - rm.matched} of its ${rm.total} removal rows name no candidate of this unit; delete markers/dedup.json to redo dedup`, rm.path);
       }
     } catch (e) {
       kept.abort();
       rejected.abort();
       throw e;
     } finally {
-      removals.close();
+      removals?.close();
     }
     kept.close();
     rejected.close();

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { Sorter64, writeValues, FileCursor, type Cursor64, type SortStats } from './sort64.js';
+import { BufferPool, Sorter64, writeValues, FileCursor, type Cursor64, type SortStats } from './sort64.js';
 import { components } from './components.js';
 import { Rng } from './synth.js';
 
@@ -84,6 +84,26 @@ test('sorter: a cursor closed early deletes the runs; no push after a read, spil
       assert.deepEqual(readdirSync(dir), []);
       assert.throws(() => s.push(1, 1), /push after read/);
     }
+  });
+});
+
+test('pool: a chain of sorters, each read while the next fills, takes two buffers in all (one when they spill)', () => {
+  withDir((dir) => {
+    for (const budget of [7, 64]) {
+      const pool = new BufferPool(budget);
+      let s = new Sorter64(budget, dir, 's0', undefined, pool);
+      for (let i = 0; i < 50; i++) s.push(0, (i * 37) % 50);
+      for (let k = 1; k <= 5; k++) {
+        const next = new Sorter64(budget, dir, `s${k}`, undefined, pool);
+        for (const c = s.sorted(); c.next(); ) next.push(0, c.lo + 1);
+        s = next;
+      }
+      assert.deepEqual(drain(s.sorted()), Array.from({ length: 50 }, (_, i) => BigInt(i + 5)));
+      // A spilled sorter gives its buffer back before it is read: then one buffer serves all.
+      assert.equal(pool.allocated, budget < 50 ? 1 : 2, `budget ${budget}`);
+      assert.throws(() => new Sorter64(budget + 1, dir, 'x', undefined, pool), /pool buffers/);
+    }
+    assert.deepEqual(readdirSync(dir), []);
   });
 });
 

@@ -28,6 +28,29 @@ export interface SortStats {
   runs: number;
 }
 
+/**
+ * Buffers of `rows` 64-bit values, handed out and taken back, so that a chain of sorters
+ * (and dedup's grouper) reuses a few buffers instead of leaving freed ones for the garbage
+ * collector, which may take its time: what is held is what is in use.
+ */
+export class BufferPool {
+  private readonly free: BigUint64Array[] = [];
+  /** Buffers allocated so far (the most ever in use at once). */
+  allocated = 0;
+  constructor(readonly rows: number) {}
+  take(): BigUint64Array {
+    const b = this.free.pop();
+    if (b) return b;
+    this.allocated++;
+    // Pages are taken from the system only as they are written.
+    return new BigUint64Array(this.rows);
+  }
+  give(b: BigUint64Array): void {
+    if (b.length !== this.rows) throw new Error(`buffer of ${b.length} values given to a pool of ${this.rows}`);
+    this.free.push(b);
+  }
+}
+
 /** Runs merged at once (a reader of 32 KiB each). */
 const FANIN = 64;
 /** Rows per read block of a run file (8 bytes each). */
@@ -179,8 +202,8 @@ class DisposingCursor implements Cursor64 {
  * run files go to `dir` (named after `name`) and are deleted once merged or read.
  */
 export class Sorter64 {
-  private buf = new BigUint64Array(0);
-  private words = new Uint32Array(0);
+  private buf: BigUint64Array = new BigUint64Array(0);
+  private words: Uint32Array = new Uint32Array(0);
   private n = 0;
   private runs: string[] = [];
   private seq = 0;
@@ -193,7 +216,10 @@ export class Sorter64 {
     private readonly dir: string,
     private readonly name: string,
     private readonly stats: SortStats = { peakRows: 0, runs: 0 },
-  ) {}
+    private readonly pool?: BufferPool,
+  ) {
+    if (pool && pool.rows !== budget) throw new Error(`sorter ${name}: budget ${budget}, pool buffers of ${pool.rows}`);
+  }
 
   push(hi: number, lo: number): void {
     if (this.n === this.buf.length) this.room();
@@ -212,7 +238,7 @@ export class Sorter64 {
   private room(): void {
     if (this.done) throw new Error(`sorter ${this.name}: push after read`);
     if (this.buf.length === 0) {
-      this.buf = new BigUint64Array(this.budget);
+      this.buf = this.pool?.take() ?? new BigUint64Array(this.budget);
       this.words = new Uint32Array(this.buf.buffer);
     } else this.spill();
   }
@@ -277,18 +303,22 @@ export class Sorter64 {
       c = new MemoryCursor(this.words, this.n);
     } else {
       if (this.n > 0) this.spill();
-      this.buf = new BigUint64Array(0);
-      this.words = new Uint32Array(0);
+      this.freeBuffer();
       this.reduceRuns();
       c = new MergeCursor(this.runs.map((p) => new FileCursor(p)));
     }
     return new DisposingCursor(unique ? new UniqueCursor(c) : c, () => this.dispose());
   }
 
-  /** Deletes the run files (once read, or after an error). */
+  /** Deletes the run files and gives the buffer back (once read, or after an error). */
   dispose(): void {
     for (const p of this.runs) rmSync(p, { force: true });
     this.runs = [];
+    this.freeBuffer();
+  }
+
+  private freeBuffer(): void {
+    if (this.buf.length > 0) this.pool?.give(this.buf);
     this.buf = new BigUint64Array(0);
     this.words = new Uint32Array(0);
   }
