@@ -4,14 +4,19 @@
 // any JSONL pipeline must do), and peak memory (max RSS) on the full corpus, on half and on
 // a quarter of it, to show how memory grows with input size (V8 sizes its heap up over
 // the first ~100 MB, then it stays; dedup holds at most its budget, dedup.memoryMB = 64 MB, and
-// sorts in partitions on disk beyond it).
+// sorts on disk beyond it), and on input that is mostly duplicates (the first quarter's
+// files given a quarter of --dup-copies and --dup-copies times over: 200 MB with 75% and
+// 800 MB with 94% duplicates by default, both past V8's heap growth), to show memory does
+// not grow with the duplicates found either (dedup's pairs and clusters are sorted on disk
+// beyond the budget).
 // The corpus is generated deterministically (seeded) and cached in the temp folder:
 // English and Chinese documents, 5% exact and 5% near duplicates, some personal data.
 // Flags: --mb N (corpus size, default 200), --repeat N (median of N runs, default 3),
-// --workers N (threads for the prepare run, default 1 = per core), --json.
+// --workers N (threads for the prepare run, default 1 = per core), --dup-copies N (default 16;
+// 0 skips the duplicate runs), --json.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +111,26 @@ function runChild(mode: string, files: string[], workers: number): ChildResult {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }
 
+/** Runs prepare on `files` given `copies` times over (symlinks under new names): all but one copy of each document is a duplicate. */
+function runCopies(files: string[], copies: number, workers: number): ChildResult {
+  const dir = join(tmpdir(), `anvil-bench-data-copies-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  try {
+    const links: string[] = [];
+    for (let c = 0; c < copies; c++) {
+      for (const f of files) {
+        const link = join(dir, `${String(links.length).padStart(5, '0')}.jsonl.gz`);
+        symlinkSync(f, link);
+        links.push(link);
+      }
+    }
+    return runChild('prepare', links, workers);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -116,6 +141,7 @@ async function main(): Promise<void> {
       mb: { type: 'string', default: '200' },
       repeat: { type: 'string', default: '3' },
       workers: { type: 'string', default: '1' },
+      'dup-copies': { type: 'string', default: '16' },
       json: { type: 'boolean' },
     },
     allowPositionals: true,
@@ -142,6 +168,8 @@ async function main(): Promise<void> {
   }
   const small = runChild('prepare', quarter, workers);
   const mid = runChild('prepare', half, workers);
+  const copies = Number(values['dup-copies']);
+  const dups = copies >= 4 ? [Math.floor(copies / 4), copies].map((n) => ({ copies: n, rawMB: +((n * quarterRaw) / 1e6).toFixed(1), duplicateShare: +(1 - 1 / n).toFixed(3), maxRssMB: Math.round(runCopies(quarter, n, workers).maxRssMB) })) : [];
   const floorS = median(floorRuns.map((x) => x.seconds));
   const prepS = median(prepRuns.map((x) => x.seconds));
   const floorMBs = rawBytes / 1e6 / floorS;
@@ -165,6 +193,8 @@ async function main(): Promise<void> {
     target: 0.25,
     memoryGrowth: +(median(prepRuns.map((x) => x.maxRssMB)) / small.maxRssMB).toFixed(2),
     memoryGrowthFromHalf: +(median(prepRuns.map((x) => x.maxRssMB)) / mid.maxRssMB).toFixed(2),
+    /** The first quarter given --dup-copies / 4 and --dup-copies times: peak RSS, and its growth between the two. */
+    duplicates: dups.length === 2 ? { runs: dups, memoryGrowth: +(dups[1]!.maxRssMB / dups[0]!.maxRssMB).toFixed(2) } : null,
   };
   if (values.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
@@ -176,6 +206,11 @@ async function main(): Promise<void> {
   p(`  prepare (${workers} worker${workers > 1 ? 's' : ''}):                      ${prepMBsPerCore.toFixed(2)} MB/s per core wall, ${prepMBcpu.toFixed(2)} MB per CPU-second, peak RSS ${result.prepare.maxRssMB} MB`);
   p(`  ratio prepare/floor per core: ${result.ratioToFloor} by wall time, ${result.ratioToFloorCpu} by CPU time (target >= ${result.target})`);
   p(`  peak RSS on ${result.prepareQuarter.rawMB} MB: ${result.prepareQuarter.maxRssMB} MB; on ${result.prepareHalf.rawMB} MB: ${result.prepareHalf.maxRssMB} MB; on ${result.corpus.rawMB} MB: ${result.prepare.maxRssMB} MB (x${result.memoryGrowth} for x${(rawBytes / quarterRaw).toFixed(0)} input, x${result.memoryGrowthFromHalf} for x${(rawBytes / halfRaw).toFixed(0)})`);
+  const d = result.duplicates;
+  if (d) {
+    const [a, b] = d.runs as [(typeof d.runs)[0], (typeof d.runs)[0]];
+    p(`  peak RSS with the quarter given ${a.copies} times (${a.rawMB} MB, ${Math.round(100 * a.duplicateShare)}% duplicates): ${a.maxRssMB} MB; ${b.copies} times (${b.rawMB} MB, ${Math.round(100 * b.duplicateShare)}% duplicates): ${b.maxRssMB} MB (x${d.memoryGrowth})`);
+  }
 }
 
 main().catch((e: unknown) => {
