@@ -323,15 +323,17 @@ function digitFacts(t: string): { digits: number; dots: number; iban: boolean } 
 }
 
 /**
- * Colons followed by a hex digit or a colon, counted up to `enough`. An address written
- * "2a00::" has one, so the IPv6 detector (which needs two) skips it; kept as it was, since
- * redaction output is fixed.
+ * Colons that can stand in an IPv6 address, counted up to `enough`: preceded by a hex digit
+ * or a colon, and followed by one too unless the colon before it is one (the end of a bare
+ * "::", as in "2a00::"). Every colon of an address has that shape; "Note: a" has none.
  */
 function hexColons(t: string, enough: number): number {
   let n = 0;
   for (let i = t.indexOf(':'); i >= 0 && n < enough; i = t.indexOf(':', i + 1)) {
-    const c = t.charCodeAt(i + 1);
-    if (c === 58 || isHex(c)) n++;
+    const before = i > 0 ? t.charCodeAt(i - 1) : 0;
+    if (before !== 58 && !isHex(before)) continue;
+    const after = t.charCodeAt(i + 1);
+    if (before === 58 || after === 58 || isHex(after)) n++;
   }
   return n;
 }
