@@ -108,9 +108,17 @@ test('the model cache: built and written on first use, read back by later proces
     const written = statSync(path).mtimeMs;
     assert.deepEqual(run(), want); // reads it (and does not write it again)
     assert.equal(statSync(path).mtimeMs, written);
+    // Files of an earlier format for the same eld data go when the cache is next written;
+    // those of another eld install stay.
+    const older = join(dir, files[0]!.replace(/-u.*$/, '-v1.bin'));
+    const otherInstall = join(dir, 'eld-small-1-2-v1.bin');
+    writeFileSync(older, 'old');
+    writeFileSync(otherInstall, 'other');
     writeFileSync(path, readFileSync(path).subarray(0, size >> 1)); // damaged: cut in half
     assert.deepEqual(run(), want); // rebuilt
     assert.equal(statSync(path).size, size);
+    assert.deepEqual(readdirSync(dir).sort(), [files[0]!, 'eld-small-1-2-v1.bin'].sort());
+    rmSync(otherInstall);
     // Written for another regex or Unicode version (same length, so only the check catches it).
     const good = readFileSync(path);
     for (const [field, other] of [['"separators":"/', '"separators":"#'], ['"unicode":"', '"unicode":"x']]) {

@@ -15,9 +15,9 @@
 // module, reading the regex for every code unit and building the table cost about a
 // CPU-second per process or worker thread, reading the cache a few milliseconds.
 
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 
@@ -135,6 +135,23 @@ function writeModelCache(path: string, m: Model): void {
   writeFileAtomic(path, out, false);
 }
 
+/**
+ * Deletes the cache files that earlier formats wrote for the same eld data beside `path`
+ * (named eld-small-SIZE-MTIME-...-vN.bin, N below CACHE_FORMAT; 4.7 MB each for v1). Files
+ * of other eld installs, or of the same format for another Unicode version, stay: another
+ * project or Node version on the machine may be using them.
+ */
+function removeOlderCaches(path: string): void {
+  const dir = dirname(path);
+  const name = basename(path);
+  const same = /^(eld-small-\d+-\d+-)/.exec(name)?.[1];
+  if (!same) return;
+  for (const f of readdirSync(dir)) {
+    const v = /-v(\d+)\.bin$/.exec(f);
+    if (f.startsWith(same) && v && Number(v[1]) < CACHE_FORMAT) rmSync(join(dir, f), { force: true });
+  }
+}
+
 /** A typed array of `length` items at byte `at` of b: a view where aligned, else a copy. */
 function section<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(Type: { new (b: ArrayBufferLike, at: number, n: number): T; new (n: number): T; BYTES_PER_ELEMENT: number }, b: Buffer, at: number, length: number): T {
   const offset = b.byteOffset + at;
@@ -204,6 +221,7 @@ async function loadModel(): Promise<{ model?: Model; eld?: { detect(t: string): 
       if (path !== undefined) {
         try {
           writeModelCache(path, model);
+          removeOlderCaches(path);
         } catch {
           // A read-only or full disk only costs the next process the build.
         }
