@@ -1,7 +1,7 @@
 // Input expansion: paths, directories (walked recursively) and globs (`*`, `?`, `**`),
 // keeping the files a reader exists for, sorted so that file indices are stable.
 
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { formatOf } from './read/index.js';
 import { UsageError } from '../util/errors.js';
@@ -21,11 +21,31 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-function walk(dir: string, out: string[]): void {
+/**
+ * Appends the readable files under `dir`, sorted by name, recursively. Symbolic links are
+ * followed (a folder of links to data files is common); a folder reached again through a
+ * link is skipped (`seen` holds the real paths walked), a broken link is an error.
+ */
+function walk(dir: string, out: string[], seen = new Set<string>()): void {
+  const real = realpathSync(dir);
+  if (seen.has(real)) return;
+  seen.add(real);
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.isFile() && formatOf(p)) out.push(p);
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        throw new UsageError(`${p}: a link to nothing (its target is missing)`);
+      }
+      isDir = st.isDirectory();
+      isFile = st.isFile();
+    }
+    if (isDir) walk(p, out, seen);
+    else if (isFile && formatOf(p)) out.push(p);
   }
 }
 
@@ -40,7 +60,8 @@ export function expandInputs(inputs: string[]): string[] {
       const all: string[] = [];
       try {
         walk(base, all);
-      } catch {
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
         throw new UsageError(`--input ${input}: folder ${base} cannot be read`);
       }
       const hits = all.filter((p) => re.test(resolve(p).split(sep).join('/')));
