@@ -106,10 +106,13 @@ test('the model cache: built and written on first use, read back by later proces
     const path = join(dir, files[0]!);
     const size = statSync(path).size;
     const written = statSync(path).mtimeMs;
-    assert.deepEqual(run(), want); // reads it (and does not write it again)
+    const stale = join(dir, files[0]!.replace(/-u.*$/, '-v1.bin'));
+    writeFileSync(stale, 'old');
+    assert.deepEqual(run(), want); // reads it (and does not write it again), and removes the v1 file
     assert.equal(statSync(path).mtimeMs, written);
-    // Files of an earlier format for the same eld data go when the cache is next written;
-    // those of another eld install stay.
+    assert.deepEqual(readdirSync(dir), [files[0]!]);
+    // Files of an earlier format for the same eld data go (when the cache is read, as above,
+    // or written); those of another eld install stay.
     const older = join(dir, files[0]!.replace(/-u.*$/, '-v1.bin'));
     const otherInstall = join(dir, 'eld-small-1-2-v1.bin');
     writeFileSync(older, 'old');

@@ -146,9 +146,13 @@ function removeOlderCaches(path: string): void {
   const name = basename(path);
   const same = /^(eld-small-\d+-\d+-)/.exec(name)?.[1];
   if (!same) return;
-  for (const f of readdirSync(dir)) {
-    const v = /-v(\d+)\.bin$/.exec(f);
-    if (f.startsWith(same) && v && Number(v[1]) < CACHE_FORMAT) rmSync(join(dir, f), { force: true });
+  try {
+    for (const f of readdirSync(dir)) {
+      const v = /-v(\d+)\.bin$/.exec(f);
+      if (f.startsWith(same) && v && Number(v[1]) < CACHE_FORMAT) rmSync(join(dir, f), { force: true });
+    }
+  } catch {
+    // Best effort: a file left behind costs only disk space.
   }
 }
 
@@ -210,7 +214,10 @@ async function loadModel(): Promise<{ model?: Model; eld?: { detect(t: string): 
       try {
         const { separators } = (await import(new URL('../regexPatterns.js', entry).href)) as { separators: unknown };
         const cached = separators instanceof RegExp ? readModelCache(path, separators) : undefined;
-        if (cached) return { model: cached };
+        if (cached) {
+          removeOlderCaches(path);
+          return { model: cached };
+        }
       } catch {
         // fall through to building
       }
