@@ -225,7 +225,12 @@ class Removals {
 
   constructor(nearPath: string, exactPath: string) {
     this.near = new FileCursor(nearPath);
-    this.exact = new FileCursor(exactPath);
+    try {
+      this.exact = new FileCursor(exactPath);
+    } catch (e) {
+      this.near.close();
+      throw e;
+    }
     this.moreNear = this.near.next();
     this.moreExact = this.exact.next();
   }
@@ -362,6 +367,7 @@ export function dedupUnits(out: string, units: number[], opts: DedupOptions): De
           if (r.kind === REMOVED_EXACT) summary.exact++;
           else summary.near++;
         }
+        if (kept.next()) throw new AnvilError(`dedup: a kept record for document ${kept.hi}, which was not removed (a bug)`);
         writer?.close();
       } catch (e) {
         writer?.abort();

@@ -75,6 +75,18 @@ export class FileCursor implements Cursor64 {
   }
 }
 
+/** Cursors over run files; if one cannot be opened, those already open are closed. */
+function openRuns(paths: string[]): FileCursor[] {
+  const out: FileCursor[] = [];
+  try {
+    for (const p of paths) out.push(new FileCursor(p));
+  } catch (e) {
+    for (const c of out) c.close();
+    throw e;
+  }
+  return out;
+}
+
 /** An empty cursor. */
 export const NO_VALUES: Cursor64 = { next: () => false, hi: 0, lo: 0, close: () => {} };
 
@@ -275,7 +287,7 @@ export class Sorter64 {
           continue;
         }
         const path = this.runPath();
-        const merged = new MergeCursor(group.map((p) => new FileCursor(p)));
+        const merged = new MergeCursor(openRuns(group));
         try {
           writeValues(merged, path);
         } finally {
@@ -305,7 +317,7 @@ export class Sorter64 {
       if (this.n > 0) this.spill();
       this.freeBuffer();
       this.reduceRuns();
-      c = new MergeCursor(this.runs.map((p) => new FileCursor(p)));
+      c = new MergeCursor(openRuns(this.runs));
     }
     return new DisposingCursor(unique ? new UniqueCursor(c) : c, () => this.dispose());
   }
