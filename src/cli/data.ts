@@ -27,7 +27,8 @@ It writes OUT/docs/*.jsonl.gz (id, text, source, license, lang), OUT/rejected/*.
 (plus stage, reason), OUT/report.json and OUT/report.html. Rerun the same command after
 an interruption: finished work is skipped and the output is identical.
 
-  --input P        file, folder or glob; repeat for more (quote globs)
+  --input P        file, folder or glob; repeat for more (quote globs); folders are walked
+                   through symbolic links, and each file is read once
   --out OUT        output folder
   --config FILE    pipeline.json: thresholds, per-source licenses and fields, blocklists
   --license SPDX   license of the sources without their own entry (default: unknown)
