@@ -16,7 +16,7 @@
 // 0 skips the duplicate runs), --json.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,7 +111,11 @@ function runChild(mode: string, files: string[], workers: number): ChildResult {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }
 
-/** Runs prepare on `files` given `copies` times over (symlinks under new names): all but one copy of each document is a duplicate. */
+/**
+ * Runs prepare on `files` given `copies` times over (hard links under new names, or copies
+ * across file systems; not symbolic links, which prepare reads once per real file): all but
+ * one copy of each document is a duplicate.
+ */
 function runCopies(files: string[], copies: number, workers: number): ChildResult {
   const dir = join(tmpdir(), `anvil-bench-data-copies-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
@@ -121,7 +125,11 @@ function runCopies(files: string[], copies: number, workers: number): ChildResul
     for (let c = 0; c < copies; c++) {
       for (const f of files) {
         const link = join(dir, `${String(links.length).padStart(5, '0')}.jsonl.gz`);
-        symlinkSync(f, link);
+        try {
+          linkSync(f, link);
+        } catch {
+          copyFileSync(f, link);
+        }
         links.push(link);
       }
     }
