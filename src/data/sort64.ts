@@ -125,7 +125,12 @@ class MergeCursor implements Cursor64 {
   hi = 0;
   lo = 0;
   constructor(inputs: Cursor64[]) {
-    for (const c of inputs) if (c.next()) this.heap.push(c);
+    try {
+      for (const c of inputs) if (c.next()) this.heap.push(c);
+    } catch (e) {
+      for (const c of inputs) c.close();
+      throw e;
+    }
     for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
   }
   next(): boolean {
