@@ -45,7 +45,7 @@ test('the phrase finder is the case-insensitive regex over its phrases', () => {
 });
 
 test('line word and sentence counts that stop at a bound equal the full counts, bounded', () => {
-  const alphabet = ['a', 'bc', ' ', '\t', '\r', '\u3000', '\u00a0', '\u2003', '\v', '.', '?', '!', '...', '。', '！', '？', '中', '，', '\ud83d\ude00', '\ud840\udc00', '"'];
+  const alphabet = ['a', 'b', 'bc', ' ', '\t', '\r', '\u3000', '\u00a0', '\u2003', '\v', '.', '?', '!', '...', '。', '！', '？', '中', '，', '\ud83d\ude00', '\ud840\udc00', '"'];
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 30 }), fc.boolean(), fc.integer({ min: 0, max: 6 }), fc.nat(4), fc.nat(4), (chars, unspaced, atMost, a, b) => {
       const s = chars.join('');
@@ -56,6 +56,7 @@ test('line word and sentence counts that stop at a bound equal the full counts, 
       const words = unspaced ? splitUnspaced(line).length : line.split(/[ \t\n\r\u3000\u00a0]+/).filter(Boolean).length;
       assert.equal(countLineWords(s, unspaced, from, to, atMost), Math.min(words, atMost));
       const re = unspaced ? /[。！？!?]+|[.](?=\s|$)/g : /[.?!]+(?=\s|$)/g;
+      assert.equal(countSentences(s, unspaced), s.match(re)?.length ?? 0); // the whole string, by default
       const sentences = line.match(re)?.length ?? 0;
       assert.equal(countSentences(s, unspaced, from, to), sentences);
       assert.equal(countSentences(s, unspaced, from, to, atMost), Math.min(sentences, atMost));
@@ -72,6 +73,8 @@ test('C4 decides and rewrites as its line-array definition, on adversarial lines
     'java[1]script is joined.', 'polic[edit]y line here.', 'Read our COOKIE Policy now.', 'coo\u212aie policy word list.', 'LOREM IPSUM dolor.',
     '{ brace }', 'x'.repeat(40) + ' long word line.', '中文的句子很好。', '今天。明天！后天？', '中文\ud840\udc00字。', '\ud83d\ude00 emoji line here.',
     'a\u2003b\u2003c d.', '\u3000全角\u3000空格\u3000。', '', '', ' ', '\t', '\r',
+    'Another one with four words!', 'See the note [12] for this claim.', '[edit]', 'Enable JavaScript to continue.',
+    'This site uses cookies, sadly.', 'Lorem Ipsum dolor sit amet.', 'Read our Cookie Policy now.',
   ];
   fc.assert(
     fc.property(
