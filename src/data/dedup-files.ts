@@ -13,30 +13,19 @@ let block = new Uint32Array(0);
 
 /** Calls fn(block, at) for every row of a file (the row is block[at, at + words)), reading in blocks. */
 export function eachRow(path: string, words: number, fn: (block: Uint32Array, at: number) => void): void {
-  const fd = openSync(path, 'r');
+  if (block.length < READ_ROWS * words) block = new Uint32Array(READ_ROWS * words);
+  const r = new RowReader(path, words, READ_ROWS, block);
   try {
-    const size = fstatSync(fd).size;
-    const rowBytes = words * 4;
-    if (size % rowBytes !== 0) throw new InputError(`file size ${size} is not a multiple of ${rowBytes}`, path);
-    if (block.length < READ_ROWS * words) block = new Uint32Array(READ_ROWS * words);
-    const buf = block;
-    const bytes = new Uint8Array(buf.buffer, 0, READ_ROWS * rowBytes);
-    for (let pos = 0; pos < size; ) {
-      const want = Math.min(bytes.length, size - pos);
-      let got = 0;
-      while (got < want) got += readSync(fd, bytes, got, want - got, pos + got);
-      const rows = want / rowBytes;
-      for (let r = 0; r < rows; r++) fn(buf, r * words);
-      pos += want;
-    }
+    while (r.next()) fn(r.block, r.at);
   } finally {
-    closeSync(fd);
+    r.close();
   }
 }
 
 /**
- * A file of fixed-width rows read one row at a time (pull, for merges): each next() makes
- * block[at, at + words) the following row, reading `blockRows` rows at a time.
+ * A file of fixed-width rows read one row at a time (pull, for merges; eachRow is a loop
+ * over it): each next() makes block[at, at + words) the following row, reading
+ * `blockRows` rows at a time.
  */
 export class RowReader {
   readonly block: Uint32Array;
@@ -48,10 +37,12 @@ export class RowReader {
   private closed = false;
   at: number;
 
+  /** `buffer` (at least blockRows * words long), when given, is used for the block instead of a new one. */
   constructor(
     readonly path: string,
     readonly words: number,
     blockRows = READ_ROWS,
+    buffer?: Uint32Array,
   ) {
     this.fd = openSync(path, 'r');
     this.size = fstatSync(this.fd).size;
@@ -59,8 +50,8 @@ export class RowReader {
       closeSync(this.fd);
       throw new InputError(`file size ${this.size} is not a multiple of ${words * 4}`, path);
     }
-    this.block = new Uint32Array(blockRows * words);
-    this.bytes = new Uint8Array(this.block.buffer);
+    this.block = buffer ?? new Uint32Array(blockRows * words);
+    this.bytes = new Uint8Array(this.block.buffer, this.block.byteOffset, blockRows * words * 4);
     this.at = -words;
   }
 
