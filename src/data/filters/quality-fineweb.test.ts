@@ -33,6 +33,7 @@ test('FineWeb decides as its line-array definition with the full word count', ()
   const pieces = [
     'A sentence that ends well.', 'one two three four five six seven eight nine ten.', 'short.', 'x', '\n', '\n', '\n\n', '  ', '\u3000', '\u2003',
     '中文句子。', '中文的长句子很长很长很长。', '\ud83d\ude00'.repeat(12) + '.', '\ud840\udc00字。', 'y'.repeat(35) + '.',
+    'short', 'A line without an end', 'Same line again.', '\ud83d\ude00'.repeat(12), 'x'.repeat(35),
   ];
   const ratio = fc.oneof(fc.double({ min: 0, max: 2, noNaN: true }), fc.constantFrom(0, -1, 1e-12, 0.3, 0.178, Infinity));
   fc.assert(
