@@ -1,7 +1,7 @@
 // The command table: one entry per command that works. `anvil --help` lists exactly
 // these, in this order. A command's module is imported only when that command is asked
-// for: importing them all would load every stack (engine, tokenizer, data pipeline,
-// YAML...) and cost every command, even `anvil --help`, over a second.
+// for: importing them all (some import their stacks at the top, tokenizer and train) costs
+// every command, even `anvil --help`, about 80 ms and 13 MB more (measured).
 
 import type { Command } from './command.js';
 

@@ -2,19 +2,10 @@
 // seeded 32-bit string hash over UTF-16 code units (two seeds give 64 bits). Written here so that
 // shingle hashing costs a few integer ops per character and no allocation.
 
-/** murmur3 fmix32: a bijective avalanche on 32 bits. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 /**
- * fmix32 as a signed 32-bit integer (the same bits): for hot loops that store the result in
- * typed arrays or keep mixing it, where a uint32 above 2^31 would leave V8's int32 fast path.
+ * murmur3 fmix32, a bijective avalanche on 32 bits, as a signed 32-bit integer: for hot
+ * loops that store the result in typed arrays or keep mixing it, where a uint32 above 2^31
+ * would leave V8's int32 fast path.
  */
 export function fmix32i(h: number): number {
   h ^= h >>> 16;
@@ -22,6 +13,11 @@ export function fmix32i(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
+}
+
+/** murmur3 fmix32 as a uint32 (fmix32i's bits). */
+export function fmix32(h: number): number {
+  return fmix32i(h) >>> 0;
 }
 
 /** murmur3's scramble of one input word (here a UTF-16 code unit) before it enters the state. */

@@ -136,8 +136,8 @@ export function splitWordSpans(text: string, lang: string | undefined): WordSpan
   return { count: n, start: scratchStart, end: scratchEnd };
 }
 
-// 1 for the code units isSpace accepts: the split reads it without a branch.
-const SPACE_UNIT = new Uint8Array(0x10000);
+/** 1 for the code units isSpace accepts, 0 for the others: splits and hashes read it without a branch. */
+export const SPACE_UNIT = new Uint8Array(0x10000);
 for (let c = 0; c < 0x10000; c++) if (isSpace(c)) SPACE_UNIT[c] = 1;
 
 // Code units split per block of a long text between checks of the scratch size.
@@ -240,7 +240,7 @@ export function countWords(doc: { text: string; lang?: string; wordCache?: WordC
   if (c && c.stamp === splits && c.text === doc.text && c.lang === doc.lang) return Math.min(c.spans.count, atMost);
   const text = doc.text;
   if (isUnspaced(doc.lang) || (doc.lang === undefined && UNSPACED_CHAR.test(text))) return countUnspaced(text, atMost);
-  // As spacedSpans counts, without the stores.
+  // As spacedBlock counts, without the stores.
   let n = 0;
   let gap = 1;
   for (let i = 0; i < text.length && n < atMost; i++) {

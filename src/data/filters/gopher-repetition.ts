@@ -4,7 +4,7 @@
 import type { Doc } from '../doc.js';
 import type { GopherRepetitionParams } from '../config.js';
 import { forLang, type Stage } from '../stage.js';
-import { isSpace, wordSpansOf, type WordSpans } from '../words.js';
+import { isSpace, SPACE_UNIT, wordSpansOf, type WordSpans } from '../words.js';
 
 /**
  * Duplicated segments of a text, as Set-based counting over the trimmed, non-empty pieces
@@ -192,9 +192,6 @@ function ensurePow(n: number): void {
   pow1 = p;
 }
 
-/** 1 for the code units words are made of (not whitespace), 0 for whitespace. */
-const WORD_UNIT = new Uint8Array(0x10000).map((_, c) => (isSpace(c) ? 0 : 1));
-
 /** log2 of the slots (a power of two, at least 256) for at most n keys at load factor 1/2. */
 function slotBits(n: number): number {
   let bits = 8;
@@ -345,12 +342,12 @@ class NgramIndex {
   /** Hashes the text without its whitespace into hch, in one pass with no branch; returns its length. */
   private hashUnits(text: string): number {
     const hch = this.hch;
-    const unit = WORD_UNIT;
+    const space = SPACE_UNIT;
     let h = 0;
     let k = 0;
     for (let j = 0; j < text.length; j++) {
       const c = text.charCodeAt(j);
-      const f = unit[c]!;
+      const f = space[c]! ^ 1; // 1 for a unit of a word
       // step(h, c) for a word unit (f = 1); whitespace (f = 0) multiplies h by 1 and adds 0,
       // and leaves k: the store then rewrites hch[k] with the same value.
       h = (Math.imul(h, (B1 - 1) * f + 1) + (mix(c) & -f)) | 0;
